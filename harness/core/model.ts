@@ -1,0 +1,123 @@
+/**
+ * What a model is: a layout, actors (driver, device, ...) built from a protocol, invariants, and
+ * named variants. The harness only ever sees a ModelDef; each models/<name>/index.ts makes one.
+ */
+import type { Layout } from './layout.ts';
+import type { EventRef, NoteRef, OpKind, Program } from './ops.ts';
+import type { SharedState } from './shared-state.ts';
+
+export type Params = Record<string, number>;
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly description: string;
+}
+
+export type MemoryModel = 'sc' | 'tso';
+
+/** What checking a variant must give. A mutant names the invariant it breaks. */
+export type Expectation =
+  | { readonly verdict: 'passed' }
+  | { readonly verdict: 'violated'; readonly invariant: string; readonly memory?: MemoryModel };
+
+export interface VariantInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly expect: Expectation;
+  /** The real bug or spec text the mutant recreates (bug-zoo id, spec section). */
+  readonly recreates?: string;
+}
+
+export interface ActorDef {
+  readonly name: string;
+  readonly program: () => Program<void>;
+}
+
+/** One entry of a trace: a visible operation or a note, in the order they happened. */
+export interface TraceEntry {
+  /** Visible operations executed before this one (a note carries the count at its time). */
+  readonly step: number;
+  readonly actor: number;
+  readonly k: OpKind;
+  readonly t: number;
+  /** Value read, written, old value of a read-modify-write, 1/0 for events. */
+  readonly v: number;
+  readonly data?: readonly number[];
+}
+
+export interface OracleContext {
+  readonly instance: ModelInstance;
+  /** The live shared memory (the globally visible values). */
+  readonly state: SharedState;
+  readonly trace: readonly TraceEntry[];
+}
+
+/** Returns a one-paragraph explanation when the invariant is violated, undefined while it holds. */
+export interface Observer {
+  onEntry?(e: TraceEntry, index: number): string | undefined;
+  atQuiescence?(): string | undefined;
+}
+
+export interface Invariant {
+  readonly name: string;
+  /** One sentence: what the invariant protects. */
+  readonly protects: string;
+  /** safety: checked as the trace grows; liveness: checked when no actor can run. */
+  readonly kind: 'safety' | 'liveness';
+  observe(ctx: OracleContext): Observer;
+}
+
+export interface ModelInstance {
+  readonly model: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly layout: Layout;
+  readonly events: readonly EventRef[];
+  readonly notes: readonly NoteRef[];
+  readonly actors: readonly ActorDef[];
+  readonly invariants: readonly Invariant[];
+  /** Writes the initial field values after the memory was zeroed. */
+  init(state: SharedState): void;
+  /** Visible operations one actor may take in one execution before it counts as a livelock. */
+  readonly maxSteps: number;
+}
+
+export interface ModelDef {
+  readonly name: string;
+  readonly summary: string;
+  readonly params: readonly ParamSpec[];
+  readonly variants: readonly VariantInfo[];
+  /** name, kind and purpose of each invariant, for `list` and reports. */
+  readonly invariants: readonly Pick<Invariant, 'name' | 'protects' | 'kind'>[];
+  /** What the reference design guarantees and what it does not, in plain words. */
+  readonly guarantees?: readonly string[];
+  /** The preemption bound the default check explores completely in seconds. */
+  readonly defaultPreemptions: number;
+  instantiate(variant: string, params: Params): ModelInstance;
+}
+
+export class UsageError extends Error {}
+
+/** Fills in defaults and rejects unknown or out-of-range parameters. */
+export function resolveParams(def: ModelDef, given: Params): Params {
+  const out: Params = {};
+  for (const spec of def.params) out[spec.name] = spec.default;
+  for (const [k, v] of Object.entries(given)) {
+    const spec = def.params.find((p) => p.name === k);
+    if (!spec) throw new UsageError(`model ${def.name} has no parameter ${k} (it has: ${def.params.map((p) => p.name).join(', ') || 'none'})`);
+    if (!Number.isInteger(v) || v < spec.min || v > spec.max) {
+      throw new UsageError(`parameter ${k}=${v} is out of range for ${def.name}: an integer from ${spec.min} to ${spec.max}`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export function variantInfo(def: ModelDef, variant: string): VariantInfo {
+  const v = def.variants.find((x) => x.name === variant);
+  if (!v) throw new UsageError(`model ${def.name} has no variant ${variant} (it has: ${def.variants.map((x) => x.name).join(', ')})`);
+  return v;
+}

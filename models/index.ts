@@ -1,0 +1,10 @@
+/** Every model the toolkit ships, by its contract name (DESIGN.md section 6). */
+import { UsageError, type ModelDef } from '../harness/core/model.ts';
+
+export const MODELS: readonly ModelDef[] = [];
+
+export function findModel(name: string): ModelDef {
+  const m = MODELS.find((x) => x.name === name);
+  if (!m) throw new UsageError(`unknown model ${name} (models: ${MODELS.map((x) => x.name).join(', ')})`);
+  return m;
+}
