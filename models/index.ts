@@ -1,7 +1,8 @@
 /** Every model the toolkit ships, by its contract name (DESIGN.md section 6). */
 import { UsageError, type ModelDef } from '../harness/core/model.ts';
+import { configGencount } from './config-gencount/index.ts';
 
-export const MODELS: readonly ModelDef[] = [];
+export const MODELS: readonly ModelDef[] = [configGencount];
 
 export function findModel(name: string): ModelDef {
   const m = MODELS.find((x) => x.name === name);

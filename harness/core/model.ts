@@ -13,6 +13,8 @@ export interface ParamSpec {
   readonly default: number;
   readonly min: number;
   readonly max: number;
+  /** The value must be a multiple of this (config sizes in whole 32-bit words). */
+  readonly multipleOf?: number;
   readonly description: string;
 }
 
@@ -110,6 +112,9 @@ export function resolveParams(def: ModelDef, given: Params): Params {
     if (!spec) throw new UsageError(`model ${def.name} has no parameter ${k} (it has: ${def.params.map((p) => p.name).join(', ') || 'none'})`);
     if (!Number.isInteger(v) || v < spec.min || v > spec.max) {
       throw new UsageError(`parameter ${k}=${v} is out of range for ${def.name}: an integer from ${spec.min} to ${spec.max}`);
+    }
+    if (spec.multipleOf && v % spec.multipleOf !== 0) {
+      throw new UsageError(`parameter ${k}=${v} of ${def.name} must be a multiple of ${spec.multipleOf}`);
     }
     out[k] = v;
   }

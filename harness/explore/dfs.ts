@@ -1,0 +1,114 @@
+/**
+ * Exhaustive depth-first search, in order of preemption count (iterative context bounding, as in
+ * CHESS): every schedule with 0 preemptions, then every schedule with 1, and so on up to the bound.
+ * Deep bugs that need few preemptions (a device running hundreds of updates between two driver
+ * reads needs two) come out in the first seconds, and each schedule is run exactly once.
+ *
+ * A schedule is the sequence of actors chosen. At each scheduling point the default is to go on
+ * with the current actor; every other enabled actor is a branch, filed under the number of
+ * preemptions its schedule has. A switch away from an actor that is blocked, done or pausing is not
+ * a preemption.
+ */
+import { isPreemption, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
+
+interface Branch {
+  /** Decisions of the execution the branch was found in; the first `at` are replayed. */
+  readonly base: readonly number[];
+  readonly at: number;
+  readonly actor: number;
+}
+
+export class NondeterminismError extends Error {}
+
+export class DfsStrategy implements Strategy {
+  readonly name = 'dfs';
+  /** pending[k]: branches whose schedules have k preemptions, explored depth-first (LIFO). */
+  private readonly pending: Branch[][] = [[]];
+  private level = 0;
+  private branch: Branch | undefined;
+  private decisions: number[] = [];
+  private preemptions = 0;
+  private started = false;
+  private executionsAtLevel: number[] = [0];
+  /** Branches not filed because their schedule would exceed the bound. */
+  private beyondBound = 0;
+  private exhausted = false;
+
+  constructor(readonly maxPreemptions = Number.POSITIVE_INFINITY) {}
+
+  next(): boolean {
+    this.decisions = [];
+    this.preemptions = 0;
+    if (!this.started) {
+      this.started = true;
+      this.branch = undefined;
+      return true;
+    }
+    for (;;) {
+      const b = this.pending[this.level]?.pop();
+      if (b) {
+        this.branch = b;
+        this.preemptions = this.level;
+        return true;
+      }
+      if (this.level + 1 >= this.pending.length || this.level + 1 > this.maxPreemptions) {
+        this.exhausted = true;
+        return false;
+      }
+      this.level++;
+      this.executionsAtLevel[this.level] = 0;
+    }
+  }
+
+  choose(c: Choice): number {
+    const b = this.branch;
+    let actor: number;
+    if (b && c.step < b.at) {
+      actor = b.base[c.step];
+      if (!c.enabled.includes(actor)) {
+        throw new NondeterminismError(`replaying step ${c.step}: actor ${actor} was enabled in an earlier run of the same schedule but is not now; the actors are not deterministic (they must depend only on the values they read)`);
+      }
+    } else if (b && c.step === b.at) {
+      actor = b.actor;
+    } else {
+      actor = c.currentEnabled ? c.current : c.enabled[0];
+      for (const other of c.enabled) {
+        if (other !== actor) this.file(c, other);
+      }
+    }
+    this.decisions.push(actor);
+    return actor;
+  }
+
+  done(_: ExecutionSummary): void {
+    this.executionsAtLevel[this.level]++;
+  }
+
+  coverage(): Coverage {
+    const bound = Number.isFinite(this.maxPreemptions) ? this.maxPreemptions : undefined;
+    const details: Record<string, number | string> = {
+      preemptionsReached: this.level,
+      beyondBound: this.beyondBound,
+      pendingAtLevel: this.pending[this.level]?.length ?? 0,
+    };
+    this.executionsAtLevel.forEach((n, k) => { details[`executionsWith${k}Preemptions`] = n; });
+    if (this.exhausted && this.beyondBound === 0) {
+      return { complete: true, space: 'all schedules (no schedule needed more preemptions than the bound)', details };
+    }
+    if (this.exhausted) {
+      return { complete: true, space: `all schedules with at most ${bound} preemptions`, details };
+    }
+    return { complete: false, space: `schedules in order of preemptions, stopped at ${this.level} preemptions${bound !== undefined ? ` (bound ${bound})` : ''}`, details };
+  }
+
+  private file(c: Choice, actor: number): void {
+    // Past its branch point an execution only follows defaults, so its preemptions are its level.
+    const level = this.preemptions + (isPreemption(c, actor) ? 1 : 0);
+    if (level > this.maxPreemptions) {
+      this.beyondBound++;
+      return;
+    }
+    while (this.pending.length <= level) this.pending.push([]);
+    this.pending[level].push({ base: this.decisions, at: c.step, actor });
+  }
+}

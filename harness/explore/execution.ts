@@ -1,0 +1,137 @@
+/**
+ * Runs one execution: asks the strategy which enabled actor steps next, lets the engine step it,
+ * and feeds every new trace entry to the invariants. Safety invariants are checked after every
+ * step; liveness invariants when no actor can run (quiescence).
+ *
+ * Enabled means: not done, not failed, not blocked in a wait on an event nobody raised, not shut
+ * out by another actor's atomic section, and not just paused while another actor can run (a spin
+ * loop that pauses waits for someone else to move, so spinning never counts as a preemption).
+ */
+import { actorName, opLabel, targetName } from '../core/describe.ts';
+import type { ModelInstance, Observer } from '../core/model.ts';
+import { OpKind } from '../core/ops.ts';
+import { NO_OWNER } from '../core/shared-state.ts';
+import { DONE, FAILED, type Engine } from '../engine/engine.ts';
+import type { Choice, Strategy } from './strategy.ts';
+
+/** The harness's own invariants, checked for every model. */
+export const HARNESS_INVARIANTS = [
+  { name: 'no-deadlock', kind: 'liveness', protects: 'No actor stays blocked in a wait that nothing will ever raise once every other actor is done or idle.' },
+  { name: 'no-livelock', kind: 'liveness', protects: 'Every actor finishes or goes idle within the step bound (a retry or spin loop that never ends is a livelock).' },
+  { name: 'no-actor-error', kind: 'safety', protects: 'No actor throws or crashes (a model assertion, a broken ring detected, a dead worker).' },
+] as const;
+
+export interface Violation {
+  readonly invariant: string;
+  readonly message: string;
+  /** Index of the trace entry at which it was detected (the trace length for liveness). */
+  readonly at: number;
+}
+
+export interface ExecutionResult {
+  readonly decisions: number[];
+  readonly steps: number;
+  readonly violation?: Violation;
+}
+
+export function runExecution(engine: Engine, strategy: Strategy): ExecutionResult {
+  const instance = engine.instance;
+  const n = instance.actors.length;
+  const decisions: number[] = [];
+  const paused = new Array<boolean>(n).fill(false);
+  const stepsOf = new Array<number>(n).fill(0);
+  engine.begin();
+  const observers = instance.invariants.map((inv) => ({ name: inv.name, obs: inv.observe({ instance, state: engine.state, trace: engine.trace }) }));
+  let seen = 0;
+  let current = -1;
+
+  const label = (a: number) => `${actorName(instance, a)} ${opLabel(instance, engine.pendingKind(a), engine.pendingTarget(a))}`;
+  const finish = (violation?: Violation): ExecutionResult => {
+    const result = { decisions, steps: engine.steps, violation };
+    strategy.done({ decisions, violated: violation !== undefined });
+    return result;
+  };
+
+  for (;;) {
+    const failed = firstFailure(engine, n);
+    const safety = failed ?? feed(observers, engine, seen);
+    seen = engine.trace.length;
+    if (safety) return finish(safety);
+
+    const enabled = enabledActors(engine, n, paused);
+    if (enabled.length === 0) return finish(quiescence(engine, observers));
+
+    const currentEnabled = current >= 0 && enabled.includes(current) && !paused[current];
+    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, label };
+    const a = strategy.choose(choice);
+    decisions.push(a);
+    const kind = engine.pendingKind(a);
+    engine.step(a);
+    for (let b = 0; b < n; b++) if (b !== a) paused[b] = false;
+    paused[a] = kind === OpKind.PAUSE;
+    current = a;
+    if (++stepsOf[a] > instance.maxSteps) {
+      feed(observers, engine, seen);
+      return finish({
+        invariant: 'no-livelock',
+        at: engine.trace.length,
+        message: `${actorName(instance, a)} took more than ${instance.maxSteps} steps in one execution without finishing or going idle: it is stuck in a loop (last operation: ${opLabel(instance, kind, engine.pendingTarget(a))}). A retry or spin loop that other actors can keep going forever is a livelock.`,
+      });
+    }
+  }
+}
+
+function enabledActors(engine: Engine, n: number, paused: readonly boolean[]): number[] {
+  const owner = engine.state.atomicOwner();
+  const enabled: number[] = [];
+  let anyUnpaused = false;
+  for (let a = 0; a < n; a++) {
+    const k = engine.pendingKind(a);
+    if (k === DONE || k === FAILED) continue;
+    if (owner !== NO_OWNER && owner !== a) continue;
+    if (k === OpKind.WAIT && engine.state.latch[engine.pendingTarget(a)] === 0) continue;
+    enabled.push(a);
+    if (!paused[a]) anyUnpaused = true;
+  }
+  return anyUnpaused ? enabled.filter((a) => !paused[a]) : enabled;
+}
+
+function firstFailure(engine: Engine, n: number): Violation | undefined {
+  for (let a = 0; a < n; a++) {
+    if (engine.pendingKind(a) === FAILED) {
+      return { invariant: 'no-actor-error', at: engine.trace.length, message: `${actorName(engine.instance, a)} failed: ${engine.failure(a)}` };
+    }
+  }
+  return undefined;
+}
+
+function feed(observers: readonly { name: string; obs: Observer }[], engine: Engine, from: number): Violation | undefined {
+  const trace = engine.trace;
+  for (let i = from; i < trace.length; i++) {
+    for (const { name, obs } of observers) {
+      const message = obs.onEntry?.(trace[i], i);
+      if (message !== undefined) return { invariant: name, message, at: i };
+    }
+  }
+  return undefined;
+}
+
+function quiescence(engine: Engine, observers: readonly { name: string; obs: Observer }[]): Violation | undefined {
+  const instance: ModelInstance = engine.instance;
+  const at = engine.trace.length;
+  for (let a = 0; a < instance.actors.length; a++) {
+    if (engine.pendingKind(a) === OpKind.WAIT && engine.pendingValue(a) === 0) {
+      const event = targetName(instance, OpKind.WAIT, engine.pendingTarget(a));
+      return {
+        invariant: 'no-deadlock',
+        at,
+        message: `${actorName(instance, a)} waits for ${event} forever: no actor can run any more and nothing will raise ${event}.`,
+      };
+    }
+  }
+  for (const { name, obs } of observers) {
+    const message = obs.atQuiescence?.();
+    if (message !== undefined) return { invariant: name, message, at };
+  }
+  return undefined;
+}

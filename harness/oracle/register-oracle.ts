@@ -1,0 +1,84 @@
+/**
+ * The config oracles, stated once for any model where one side publishes a multi-word value and the
+ * other side reads it: the device's config read by the driver, the driver's fields read by the
+ * device, a config copy sent in chunks.
+ *
+ * - torn: every value a reader accepts equals the writer's value at one instant of the read
+ *   (version i is possibly current from the start of update i to the end of update i+1);
+ * - convergence: once nothing can run, the reader's last accepted value is the writer's last one.
+ *
+ * The protocol under test reports, through notes, when updates and reads start and end and what
+ * the reader accepted; the oracle never looks at how the protocol got there.
+ */
+import { actorName, hex } from '../core/describe.ts';
+import type { Invariant, OracleContext, TraceEntry } from '../core/model.ts';
+import { OpKind, type NoteRef } from '../core/ops.ts';
+import { sameValues, VersionHistory, type Version } from './version-history.ts';
+
+export interface RegisterSpec {
+  readonly name: string;
+  readonly protects: string;
+  readonly kind: 'safety' | 'liveness';
+  /** What the value is, for messages: "the device's config". */
+  readonly what: string;
+  readonly updateBegin: NoteRef;
+  readonly updateEnd: NoteRef;
+  readonly readBegin: NoteRef;
+  readonly readAccept: NoteRef;
+  readonly initial: (ctx: OracleContext) => readonly number[];
+  readonly word: (ctx: OracleContext, i: number) => string;
+  readonly checkTorn: boolean;
+  readonly checkConvergence: boolean;
+  /** Why a reader that ends with an old value is a violation, for the message. */
+  readonly convergenceHint?: string;
+}
+
+export function registerInvariant(spec: RegisterSpec): Invariant {
+  return {
+    name: spec.name,
+    protects: spec.protects,
+    kind: spec.kind,
+    observe(ctx) {
+      const history = new VersionHistory(spec.initial(ctx));
+      const readStart = new Map<number, number>();
+      let lastAccepted: { values: readonly number[]; at: number; actor: number } | undefined;
+      const step = (i: number) => (i < 0 ? 'the start' : `step ${ctx.trace[i]?.step ?? ctx.trace.length}`);
+      const until = (v: Version) => {
+        const next = history.versions[v.index + 1];
+        if (!next) return 'current to the end';
+        return next.end === undefined ? `possibly current while v${next.index} is being written` : `possibly current until ${step(next.end)}`;
+      };
+
+      return {
+        onEntry(e: TraceEntry, i: number) {
+          if (e.k !== OpKind.NOTE) return undefined;
+          if (e.t === spec.updateBegin.id) history.beginUpdate(e.data ?? [], i);
+          else if (e.t === spec.updateEnd.id) history.endUpdate(i);
+          else if (e.t === spec.readBegin.id) readStart.set(e.actor, i);
+          else if (e.t === spec.readAccept.id) {
+            const values = e.data ?? [];
+            lastAccepted = { values, at: i, actor: e.actor };
+            const from = readStart.get(e.actor) ?? 0;
+            if (!spec.checkTorn || history.match(values, from, i)) return undefined;
+            const window = history.admissible(from, i);
+            return `${actorName(ctx.instance, e.actor)} accepted ${spec.what} [${values.map(hex).join(' ')}] at ${step(i)} (its read began at ${step(from)}), `
+              + `but ${spec.what} never held that value during the read: a torn read. Word by word: ${history.explain(values, (w) => spec.word(ctx, w))}. `
+              + `Possible values during the read: ${window.map((v) => `${history.describe(v)} (${v.begin < 0 ? 'initial' : `update began at ${step(v.begin)}`}, ${until(v)})`).join('; ')}.`;
+          }
+          return undefined;
+        },
+        atQuiescence() {
+          if (!spec.checkConvergence) return undefined;
+          const latest = history.latest;
+          if (latest.index === 0 && !lastAccepted) return undefined;
+          if (lastAccepted && sameValues(lastAccepted.values, latest.values)) return undefined;
+          const seen = lastAccepted
+            ? `${actorName(ctx.instance, lastAccepted.actor)} last accepted [${lastAccepted.values.map(hex).join(' ')}] at ${step(lastAccepted.at)}`
+            : 'the reader never accepted any value';
+          return `${spec.what} ended at ${history.describe(latest)} (update ${latest.end === undefined ? 'never completed' : `completed at ${step(latest.end)}`}), `
+            + `but ${seen}, and no actor can run any more${spec.convergenceHint ? `: ${spec.convergenceHint}` : ''}.`;
+        },
+      };
+    },
+  };
+}
