@@ -1,0 +1,100 @@
+/**
+ * `check`: explore one variant of one model and say whether it meets its expected verdict.
+ * Used by the command line, by `check --all`, and by the tests.
+ */
+import { findModel } from '../models/index.ts';
+import { UsageError, resolveParams, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
+import { createEngine } from './engine/create.ts';
+import type { EngineKind } from './engine/engine.ts';
+import { explore, type ExploreResult } from './explore/explore.ts';
+import { makeStrategy } from './explore/strategies.ts';
+import type { Coverage } from './explore/strategy.ts';
+import { makeCounterexample, saveCounterexample, type Counterexample } from './report/counterexample.ts';
+
+export interface CheckOptions {
+  readonly model: string;
+  readonly variant?: string;
+  readonly params?: Params;
+  readonly engine?: EngineKind;
+  readonly strategy?: string;
+  readonly memory?: MemoryModel;
+  /** Preemption bound for dfs; the model's default when absent. */
+  readonly preemptions?: number;
+  readonly budgetMs?: number;
+  readonly seed?: number;
+  readonly executions?: number;
+  /** Where reports/ and corpus/ are; counterexamples are not saved when absent. */
+  readonly root?: string;
+  readonly onProgress?: (p: { executions: number; steps: number; seconds: number }) => void;
+}
+
+export interface CheckReport {
+  readonly model: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly engine: EngineKind;
+  readonly strategy: string;
+  readonly memory: MemoryModel;
+  readonly seed: number;
+  readonly preemptions: number;
+  readonly expect: Expectation;
+  readonly verdict: 'passed' | 'violated';
+  readonly invariant?: string;
+  readonly complete: boolean;
+  readonly budgetExhausted: boolean;
+  readonly coverage: Coverage;
+  readonly executions: number;
+  readonly steps: number;
+  readonly seconds: number;
+  /** The verdict is the one the variant is expected to give under this memory model. */
+  readonly asExpected: boolean;
+  readonly counterexample?: Counterexample;
+  /** Saved files: reports/counterexamples/... first, then the corpus copy. */
+  readonly files?: readonly string[];
+}
+
+/** Under a stronger memory model than the one a mutant needs, the mutant is expected to pass. */
+export function expectedUnder(expect: Expectation, memory: MemoryModel): Expectation {
+  if (expect.verdict === 'violated' && expect.memory === 'tso' && memory === 'sc') return { verdict: 'passed' };
+  return expect;
+}
+
+export function meets(expect: Expectation, verdict: 'passed' | 'violated', invariant: string | undefined): boolean {
+  return expect.verdict === 'passed' ? verdict === 'passed' : verdict === 'violated' && invariant === expect.invariant;
+}
+
+export async function check(o: CheckOptions): Promise<CheckReport> {
+  const def = findModel(o.model);
+  const variant = o.variant ?? 'reference';
+  const info = variantInfo(def, variant);
+  const params = resolveParams(def, o.params ?? {});
+  const memory = o.memory ?? 'sc';
+  if (memory !== 'sc') throw new UsageError(`memory model ${memory} is not available yet (available: sc)`);
+  const engineKind = o.engine ?? 'inline';
+  const strategyName = o.strategy ?? 'dfs';
+  const seed = o.seed ?? 1;
+  const preemptions = o.preemptions ?? def.defaultPreemptions;
+  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions });
+  const engine = await createEngine(engineKind, { model: def.name, variant, params });
+  let result: ExploreResult;
+  try {
+    result = await explore(engine, strategy, { budgetMs: o.budgetMs, onProgress: o.onProgress });
+  } finally {
+    await engine.close();
+  }
+  const expect = expectedUnder(info.expect, memory);
+  const v = result.violation;
+  const counterexample = v
+    ? makeCounterexample(engine.instance, v, {
+      engine: engineKind, memory, strategy: strategyName, seed,
+      stats: { execution: v.execution, steps: v.decisions.length },
+    })
+    : undefined;
+  const files = counterexample && o.root !== undefined ? saveCounterexample(counterexample, o.root) : undefined;
+  return {
+    model: def.name, variant, params, engine: engineKind, strategy: strategyName, memory, seed, preemptions,
+    expect, verdict: result.verdict, invariant: v?.invariant, complete: result.complete, budgetExhausted: result.budgetExhausted,
+    coverage: result.coverage, executions: result.executions, steps: result.steps, seconds: result.seconds,
+    asExpected: meets(expect, result.verdict, v?.invariant), counterexample, files,
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The threads engine: every actor runs in its own pooled worker_thread over the instance's real
+ * shared memory, and a turnstile in shared memory lets exactly one actor execute one visible
+ * operation at a time. The operations, notes, failures and trace are those of InlineEngine for the
+ * same sequence of choices; what differs is that the actor code really runs on another thread, as
+ * third-party code must.
+ *
+ * begin/step/pending* are synchronous (the explorer calls them in a tight loop): the main thread
+ * sleeps in Atomics.wait until the worker has completed. A worker that does not complete within
+ * stepTimeoutMs (endless loop, crash) marks its actor FAILED and is replaced by recover().
+ */
+import type { ModelInstance, TraceEntry } from '../../core/model.ts';
+import { SharedState } from '../../core/shared-state.ts';
+import { FAILED, type Engine } from '../engine.ts';
+import { ActorWorker } from './actor-worker.ts';
+import { Command, Pending } from './channel.ts';
+import { loadModel, type ModelSpec } from './model-source.ts';
+import { drainTrace } from './trace-channel.ts';
+import { awaitCompletion, grant } from './turnstile.ts';
+
+export type ThreadsEngineSpec = ModelSpec;
+
+export interface ThreadsEngineOptions {
+  /** How long begin()/step() wait for an actor's worker before declaring it hung or crashed. Default 5000. */
+  readonly stepTimeoutMs?: number;
+  /** How long a worker may take to start: load TypeScript through tsx, instantiate the model. Default 30000. */
+  readonly startupTimeoutMs?: number;
+  /** Trace bytes one actor may write in one step (its operation and the notes up to its next one). Default 1 MiB. */
+  readonly traceBytes?: number;
+}
+
+export async function createThreadsEngine(spec: ThreadsEngineSpec, options: ThreadsEngineOptions = {}): Promise<ThreadsEngine> {
+  const def = await loadModel(spec);
+  const instance = def.instantiate(spec.variant, spec.params);
+  const state = new SharedState(instance.layout, instance.events.length);
+  // Only plain data crosses to the workers.
+  const plain: ModelSpec = { model: spec.model, variant: spec.variant, params: { ...spec.params }, module: spec.module };
+  const engine = new ThreadsEngine(instance, state, plain, {
+    stepTimeoutMs: options.stepTimeoutMs ?? 5000,
+    startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
+    traceBytes: options.traceBytes,
+  });
+  await engine.start();
+  return engine;
+}
+
+interface ResolvedOptions {
+  readonly stepTimeoutMs: number;
+  readonly startupTimeoutMs: number;
+  readonly traceBytes: number | undefined;
+}
+
+export class ThreadsEngine implements Engine {
+  readonly kind = 'threads' as const;
+  readonly trace: TraceEntry[] = [];
+  steps = 0;
+  private readonly workers: ActorWorker[] = [];
+  // The pending operation of each actor as last published by its worker, copied once per
+  // completion so that the explorer's many pending* calls are plain array reads.
+  private readonly kinds: number[];
+  private readonly targets: number[];
+  private readonly values: number[];
+  private readonly failures: (string | undefined)[];
+  /** The actor's worker timed out: it is being terminated and must be replaced before the next begin(). */
+  private readonly broken: boolean[];
+  private spawnCount = 0;
+  private closed = false;
+
+  /** Use createThreadsEngine: the workers start asynchronously. */
+  constructor(
+    readonly instance: ModelInstance,
+    readonly state: SharedState,
+    private readonly spec: ModelSpec,
+    private readonly options: ResolvedOptions,
+  ) {
+    const n = instance.actors.length;
+    this.kinds = new Array<number>(n).fill(FAILED);
+    this.targets = new Array<number>(n).fill(0);
+    this.values = new Array<number>(n).fill(0);
+    this.failures = new Array<string | undefined>(n).fill('the execution has not begun');
+    this.broken = new Array<boolean>(n).fill(false);
+  }
+
+  /** Spawns one worker per actor (in parallel); on any failure terminates those that started. */
+  async start(): Promise<void> {
+    const started = await Promise.allSettled(this.instance.actors.map((_, a) => this.spawn(a)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    started.forEach((r, a) => { if (r.status === 'fulfilled') this.workers[a] = r.value; });
+    if (failed) {
+      await this.close();
+      throw failed.reason;
+    }
+  }
+
+  begin(): void {
+    if (this.closed) throw new Error('the threads engine is closed');
+    if (this.needsRecovery()) throw new Error('the threads engine lost a worker (hung or crashed): await recover() before the next begin()');
+    this.state.reset();
+    this.instance.init(this.state);
+    this.trace.length = 0;
+    this.steps = 0;
+    // All actors start at once; their entries are still appended in actor order, as inline does.
+    const seqs = this.workers.map((w, a) => {
+      this.failures[a] = undefined;
+      return grant(w.channel.ctl, Command.BEGIN);
+    });
+    const deadline = performance.now() + this.options.stepTimeoutMs;
+    seqs.forEach((seq, a) => this.complete(a, seq, deadline));
+  }
+
+  pendingKind(a: number): number { return this.kinds[a]; }
+  pendingTarget(a: number): number { return this.targets[a]; }
+  pendingValue(a: number): number { return this.values[a]; }
+  failure(a: number): string | undefined { return this.failures[a]; }
+
+  step(a: number): void {
+    if (this.kinds[a] <= 0) throw new Error(`actor ${this.instance.actors[a].name} has no pending operation`);
+    const w = this.workers[a];
+    // A death the event loop already reported need not cost a timeout.
+    if (w.gone !== undefined) { this.breakActor(a, `actor ${this.instance.actors[a].name} cannot run: ${w.gone}`); return; }
+    const seq = grant(w.channel.ctl, Command.STEP);
+    this.complete(a, seq, performance.now() + this.options.stepTimeoutMs);
+  }
+
+  /** True when a worker hung or died: call recover() before the next begin(). */
+  needsRecovery(): boolean {
+    for (let a = 0; a < this.workers.length; a++) {
+      if (this.broken[a] || this.workers[a].gone !== undefined) return true;
+    }
+    return false;
+  }
+
+  /** Replaces every worker that hung or died by a fresh one; the others keep running. */
+  async recover(): Promise<void> {
+    await Promise.all(this.workers.map(async (w, a) => {
+      if (!this.broken[a] && w.gone === undefined) return;
+      await w.terminate();
+      this.workers[a] = await this.spawn(a);
+      this.broken[a] = false;
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Thread ids of the current workers (they change only when recover() replaces one). */
+  threadIds(): number[] {
+    return this.workers.map((w) => w.threadId);
+  }
+
+  /** Workers spawned since creation: one per actor, plus one per recovery. */
+  get spawned(): number {
+    return this.spawnCount;
+  }
+
+  private spawn(a: number): Promise<ActorWorker> {
+    this.spawnCount++;
+    return ActorWorker.start(
+      { spec: this.spec, actor: a, actorName: this.instance.actors[a].name, memory: this.state.sab },
+      { traceBytes: this.options.traceBytes, startupTimeoutMs: this.options.startupTimeoutMs },
+    );
+  }
+
+  /** Waits for grant `seq` of actor a, then takes over its trace entries and next operation. */
+  private complete(a: number, seq: number, deadline: number): void {
+    const ch = this.workers[a].channel;
+    const done = awaitCompletion(ch.ctl, seq, deadline);
+    // After a timeout this still takes what the actor published before it hung: the operation it
+    // executed on the shared memory belongs in the trace.
+    this.steps = drainTrace(ch, a, this.steps, this.trace);
+    if (!done) {
+      this.breakActor(a, `actor ${this.instance.actors[a].name} did not finish its operation within ${this.options.stepTimeoutMs} ms (hung or crashed)`);
+      return;
+    }
+    const p = ch.pending;
+    const k = p[Pending.KIND];
+    this.kinds[a] = k;
+    this.targets[a] = p[Pending.TARGET];
+    this.values[a] = p[Pending.VALUE];
+    this.failures[a] = k === FAILED ? ch.readFailure() : undefined;
+  }
+
+  private breakActor(a: number, why: string): void {
+    this.kinds[a] = FAILED;
+    this.targets[a] = 0;
+    this.values[a] = 0;
+    this.failures[a] = why;
+    this.broken[a] = true;
+    // Terminate now: a worker in an endless loop would otherwise keep one of the two cores busy.
+    void this.workers[a].terminate();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Counterexample files: versioned JSON that replays. The schedule names actors and operations
+ * ("driver", "load config.gen"), not indices, so a saved schedule says exactly where it stops
+ * applying when a model changes. The trace is stored too, so a replay can prove it is identical.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { actorName, opLabel, targetName } from '../core/describe.ts';
+import { UsageError, type MemoryModel, type ModelInstance, type Params, type TraceEntry } from '../core/model.ts';
+import { OP_NAMES, OpKind } from '../core/ops.ts';
+import type { EngineKind } from '../engine/engine.ts';
+import type { FoundViolation } from '../explore/explore.ts';
+
+export const FORMAT = 'virtio-verify-counterexample';
+export const FORMAT_VERSION = 1;
+
+export interface NamedStep {
+  readonly actor: string;
+  readonly op: string;
+}
+
+export interface NamedEntry {
+  readonly step: number;
+  readonly actor: string;
+  readonly op: string;
+  readonly target?: string;
+  readonly value?: number;
+  readonly data?: readonly number[];
+}
+
+export interface Counterexample {
+  readonly format: typeof FORMAT;
+  readonly version: typeof FORMAT_VERSION;
+  readonly model: string;
+  readonly variant: string;
+  readonly params: Params;
+  readonly engine: EngineKind;
+  readonly memory: MemoryModel;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly invariant: string;
+  readonly message: string;
+  readonly schedule: readonly NamedStep[];
+  readonly trace: readonly NamedEntry[];
+  readonly stats?: Record<string, number>;
+}
+
+export interface Provenance {
+  readonly engine: EngineKind;
+  readonly memory: MemoryModel;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly stats?: Record<string, number>;
+}
+
+export function nameEntry(instance: ModelInstance, e: TraceEntry): NamedEntry {
+  const target = targetName(instance, e.k, e.t);
+  const base = { step: e.step, actor: actorName(instance, e.actor), op: OP_NAMES[e.k] ?? `op#${e.k}` };
+  if (e.k === OpKind.NOTE) return { ...base, target, data: e.data ?? [] };
+  return target ? { ...base, target, value: e.v } : { ...base, value: e.v };
+}
+
+/** The decision at each step is the actor that executed that step's visible operation. */
+export function scheduleOf(instance: ModelInstance, trace: readonly TraceEntry[]): NamedStep[] {
+  return trace.filter((e) => e.k !== OpKind.NOTE).map((e) => ({ actor: actorName(instance, e.actor), op: opLabel(instance, e.k, e.t) }));
+}
+
+export function makeCounterexample(instance: ModelInstance, v: FoundViolation, p: Provenance): Counterexample {
+  const trace = v.trace.slice(0, v.at + 1);
+  return {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    model: instance.model,
+    variant: instance.variant,
+    params: instance.params,
+    engine: p.engine,
+    memory: p.memory,
+    strategy: p.strategy,
+    seed: p.seed,
+    invariant: v.invariant,
+    message: v.message,
+    schedule: scheduleOf(instance, trace),
+    trace: trace.map((e) => nameEntry(instance, e)),
+    stats: p.stats,
+  };
+}
+
+export function counterexampleName(c: Pick<Counterexample, 'model' | 'variant' | 'invariant' | 'memory'>): string {
+  return `${c.model}.${c.variant}.${c.invariant}${c.memory === 'sc' ? '' : `.${c.memory}`}.json`;
+}
+
+/** Writes the file under reports/counterexamples and a copy under corpus/counterexamples; returns the first path. */
+export function saveCounterexample(c: Counterexample, root: string): string[] {
+  const name = counterexampleName(c);
+  const paths = [join(root, 'reports', 'counterexamples', name), join(root, 'corpus', 'counterexamples', name)];
+  const text = `${JSON.stringify(c, null, 1)}\n`;
+  for (const p of paths) {
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+  return paths;
+}
+
+/** Reads and validates a counterexample file; anything it does not understand is a UsageError. */
+export function loadCounterexample(path: string): Counterexample {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read counterexample ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${path} is not JSON: ${(e as Error).message}`);
+  }
+  return validate(data, path);
+}
+
+function validate(data: unknown, path: string): Counterexample {
+  const bad = (why: string): never => { throw new UsageError(`${path} is not a counterexample this version understands: ${why}`); };
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return bad('expected a JSON object');
+  const o = data as Record<string, unknown>;
+  if (o.format !== FORMAT) bad(`format is ${JSON.stringify(o.format)}, expected "${FORMAT}"`);
+  if (o.version !== FORMAT_VERSION) bad(`format version ${JSON.stringify(o.version)}; this build reads version ${FORMAT_VERSION}`);
+  for (const k of ['model', 'variant', 'invariant', 'message', 'strategy'] as const) {
+    if (typeof o[k] !== 'string') bad(`field ${k} must be a string`);
+  }
+  if (o.engine !== 'inline' && o.engine !== 'threads') bad('field engine must be "inline" or "threads"');
+  if (o.memory !== 'sc' && o.memory !== 'tso') bad('field memory must be "sc" or "tso"');
+  if (typeof o.seed !== 'number') bad('field seed must be a number');
+  if (typeof o.params !== 'object' || o.params === null || Array.isArray(o.params) || Object.values(o.params).some((v) => typeof v !== 'number')) {
+    bad('field params must map parameter names to numbers');
+  }
+  if (!Array.isArray(o.schedule) || o.schedule.some((s) => typeof s !== 'object' || s === null || typeof s.actor !== 'string' || typeof s.op !== 'string')) {
+    bad('field schedule must be a list of {actor, op}');
+  }
+  if (!Array.isArray(o.trace) || o.trace.some((e) => typeof e !== 'object' || e === null || typeof e.actor !== 'string' || typeof e.op !== 'string' || typeof e.step !== 'number')) {
+    bad('field trace must be a list of {step, actor, op, ...}');
+  }
+  return o as unknown as Counterexample;
+}
