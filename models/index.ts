@@ -1,8 +1,9 @@
 /** Every model the toolkit ships, by its contract name (DESIGN.md section 6). */
 import { UsageError, type ModelDef } from '../harness/core/model.ts';
 import { configGencount } from './config-gencount/index.ts';
+import { configLegacy } from './config-legacy/index.ts';
 
-export const MODELS: readonly ModelDef[] = [configGencount];
+export const MODELS: readonly ModelDef[] = [configGencount, configLegacy];
 
 export function findModel(name: string): ModelDef {
   const m = MODELS.find((x) => x.name === name);

@@ -61,9 +61,11 @@ export function registerInvariant(spec: RegisterSpec): Invariant {
             const from = readStart.get(e.actor) ?? 0;
             if (!spec.checkTorn || history.match(values, from, i)) return undefined;
             const window = history.admissible(from, i);
+            // A long read can overlap hundreds of versions; the first and last two tell the story.
+            const shown = window.length > 5 ? [...window.slice(0, 2), undefined, ...window.slice(-2)] : window;
             return `${actorName(ctx.instance, e.actor)} accepted ${spec.what} [${values.map(hex).join(' ')}] at ${step(i)} (its read began at ${step(from)}), `
               + `but ${spec.what} never held that value during the read: a torn read. Word by word: ${history.explain(values, (w) => spec.word(ctx, w))}. `
-              + `Possible values during the read: ${window.map((v) => `${history.describe(v)} (${v.begin < 0 ? 'initial' : `update began at ${step(v.begin)}`}, ${until(v)})`).join('; ')}.`;
+              + `Possible values during the read: ${shown.map((v) => (v === undefined ? `... (${window.length} versions in all) ...` : `${history.describe(v)} (${v.begin < 0 ? 'initial' : `update began at ${step(v.begin)}`}, ${until(v)})`)).join('; ')}.`;
           }
           return undefined;
         },

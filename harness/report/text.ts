@@ -1,5 +1,6 @@
 /** Plain-text reports: the verdict line, the explanation, and the trace as a table a person reads. */
 import type { NamedEntry } from './counterexample.ts';
+import { foldRepeats } from './fold.ts';
 
 export function fmtValue(v: number): string {
   return v < 256 ? String(v) : `0x${v.toString(16)}`;
@@ -9,13 +10,21 @@ const VALUELESS = new Set(['pause', 'atomic-begin', 'atomic-end', 'virtio_wmb', 
 
 /**
  * One row per entry. Notes (what the actors say they did: "read-accept [...]") are shown between
- * the operations, and a line marks every switch from one actor to another.
+ * the operations, a line marks every switch from one actor to another, and long repetitions are
+ * folded (see fold.ts).
  */
 export function renderTrace(entries: readonly NamedEntry[]): string {
   const rows: string[][] = [['step', 'actor', 'operation', 'field / event', 'value']];
-  let last: string | undefined;
+  const folds = new Map<number, string>();
   const switches = new Set<number>();
-  for (const e of entries) {
+  let last: string | undefined;
+  for (const row of foldRepeats(entries)) {
+    if ('fold' in row) {
+      const f = row.fold;
+      folds.set(rows.length, `... the ${f.rows} ${f.rows === 1 ? 'row' : 'rows'} above repeat ${f.times} more times (steps ${f.from} to ${f.to}) ...`);
+      continue;
+    }
+    const e = row.entry;
     if (e.op !== 'note') {
       if (last !== undefined && e.actor !== last) switches.add(rows.length);
       last = e.actor;
@@ -32,6 +41,8 @@ export function renderTrace(entries: readonly NamedEntry[]): string {
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
   const out: string[] = [];
   rows.forEach((r, i) => {
+    const fold = folds.get(i);
+    if (fold) out.push(`${' '.repeat(widths[0])}  ${fold}`);
     if (switches.has(i)) out.push(`${' '.repeat(widths[0])}  ${'-'.repeat(Math.max(8, widths[1]))}`);
     out.push(line(r));
     if (i === 0) out.push(widths.map((w) => '-'.repeat(w)).join('  '));
