@@ -2,6 +2,7 @@
  * Visible steps/s and executions/s of the threads engine against the inline engine, on the counter
  * fixture model with uniformly random choices. Run: npx tsx bench/threads-handoff.ts [seconds]
  */
+import { Worker } from 'node:worker_threads';
 import type { Params } from '../harness/core/model.ts';
 import { OpKind } from '../harness/core/ops.ts';
 import { DONE, FAILED, type Engine } from '../harness/engine/engine.ts';
@@ -51,6 +52,34 @@ function line(name: string, r: Result): string {
   const s = r.ms / 1000;
   return `${name.padEnd(8)} ${Math.round(r.steps / s).toLocaleString('en-US').padStart(12)} steps/s ${Math.round(r.executions / s).toLocaleString('en-US').padStart(11)} executions/s ${(r.ms * 1000 / r.steps).toFixed(2).padStart(8)} us/step`;
 }
+
+/**
+ * The floor on this machine right now: bare Atomics.wait/notify round trips with a worker that
+ * does nothing but answer. The engine's us/step should be read against it (futex wake-up
+ * latency on a small VM varies by a factor of 3 to 5 from minute to minute).
+ */
+async function handoffFloor(ms: number): Promise<number> {
+  const ctl = new Int32Array(new SharedArrayBuffer(8));
+  const echo = `const { workerData } = require('node:worker_threads'); const c = new Int32Array(workerData); let seen = 0;
+    for (;;) { let s; while ((s = Atomics.load(c, 0)) === seen) Atomics.wait(c, 0, seen); seen = s; Atomics.store(c, 1, s); Atomics.notify(c, 1, 1); }`;
+  const worker = new Worker(echo, { eval: true, workerData: ctl.buffer });
+  await new Promise((r) => worker.once('online', r));
+  let trips = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    for (let i = 0; i < 256; i++) {
+      const seq = ++trips;
+      Atomics.store(ctl, 0, seq);
+      Atomics.notify(ctl, 0, 1);
+      for (let v = Atomics.load(ctl, 1); v !== seq; v = Atomics.load(ctl, 1)) Atomics.wait(ctl, 1, v, 5000);
+    }
+  }
+  const us = (performance.now() - start) * 1000 / trips;
+  await worker.terminate();
+  return us;
+}
+
+console.log(`bare handoff floor (grant + completion with an idle echo worker): ${(await handoffFloor(1000)).toFixed(2)} us/round trip`);
 
 const cases: Params[] = [{ actors: 2, rounds: 2 }, { actors: 2, rounds: 8 }, { actors: 4, rounds: 4 }];
 console.log(`${MODEL}, random choices, ${seconds} s per engine and case (node ${process.version})`);

@@ -72,6 +72,9 @@ export class ActorWorker {
 
   /** Stops the worker wherever it is (even in an endless loop) and resolves when its thread has exited. */
   terminate(): Promise<void> {
+    // Ref'd again so that a caller awaiting this (recover(), close()) is not cut short by the
+    // process exiting for lack of work while the thread winds down.
+    this.worker.ref();
     if (this.goneReason === undefined) void this.worker.terminate();
     return this.exited;
   }

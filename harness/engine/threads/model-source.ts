@@ -4,7 +4,6 @@
  * models/index.ts, or another module exporting `MODELS` (test fixtures, third-party models).
  */
 import { UsageError, type ModelDef, type Params } from '../../core/model.ts';
-import { findModel } from '../../../models/index.ts';
 
 /** What both sides instantiate; plain data, so it can travel in workerData. */
 export interface ModelSpec {
@@ -16,7 +15,8 @@ export interface ModelSpec {
 }
 
 export async function loadModel(spec: ModelSpec): Promise<ModelDef> {
-  if (spec.module === undefined) return findModel(spec.model);
+  // Imported on demand: a worker serving a fixture or third-party module need not load every model.
+  if (spec.module === undefined) return (await import('../../../models/index.ts')).findModel(spec.model);
   const mod: { MODELS?: unknown } = await import(spec.module);
   if (!Array.isArray(mod.MODELS)) throw new UsageError(`model module ${spec.module} does not export a MODELS array`);
   const models = mod.MODELS as readonly ModelDef[];
