@@ -260,7 +260,8 @@ describe('worker pool', () => {
     expect(() => t.begin()).toThrow(/closed/);
   });
 
-  it('an unknown model is reported by createThreadsEngine', async () => {
+  it('an unknown model is reported by createThreadsEngine, in a module or in the registry', async () => {
     await expect(createThreadsEngine({ model: 'no-such-model', variant: 'reference', params: {}, module: MODULE })).rejects.toThrow(/unknown model no-such-model/);
+    await expect(createThreadsEngine({ model: 'no-such-model', variant: 'reference', params: {} })).rejects.toThrow(/unknown model no-such-model/);
   });
 });
