@@ -44,6 +44,8 @@ export interface ModelSpec<P, C> {
   maxSteps(params: Params): number;
   build(params: Params): Built<C>;
   actors(protocol: P, ctx: C, params: Params): ActorDef[];
+  /** Renders a note for traces (see ModelInstance.describeNote). */
+  describeNote?(note: NoteRef, data: readonly number[], params: Params): string | undefined;
 }
 
 export function defineModel<P extends object, C>(spec: ModelSpec<P, C>): ModelDef {
@@ -73,6 +75,7 @@ export function defineModel<P extends object, C>(spec: ModelSpec<P, C>): ModelDe
         invariants: spec.invariants,
         maxSteps: spec.maxSteps(params),
         init: (state) => built.init?.(state),
+        describeNote: spec.describeNote ? (note, data) => spec.describeNote!(note, data, params) : undefined,
       };
     },
   };

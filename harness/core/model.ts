@@ -85,6 +85,8 @@ export interface ModelInstance {
   init(state: SharedState): void;
   /** Visible operations one actor may take in one execution before it counts as a livelock. */
   readonly maxSteps: number;
+  /** Renders a note's numbers as a person reads them (a decoded message, a descriptor chain). */
+  describeNote?(note: NoteRef, data: readonly number[]): string | undefined;
 }
 
 export interface ModelDef {

@@ -26,6 +26,8 @@ export interface NamedEntry {
   readonly target?: string;
   readonly value?: number;
   readonly data?: readonly number[];
+  /** A note as the model renders it (a decoded message), when the model can. */
+  readonly text?: string;
 }
 
 export interface Counterexample {
@@ -56,7 +58,11 @@ export interface Provenance {
 export function nameEntry(instance: ModelInstance, e: TraceEntry): NamedEntry {
   const target = targetName(instance, e.k, e.t);
   const base = { step: e.step, actor: actorName(instance, e.actor), op: OP_NAMES[e.k] ?? `op#${e.k}` };
-  if (e.k === OpKind.NOTE) return { ...base, target, data: e.data ?? [] };
+  if (e.k === OpKind.NOTE) {
+    const data = e.data ?? [];
+    const text = instance.describeNote?.(instance.notes[e.t], data);
+    return text === undefined ? { ...base, target, data } : { ...base, target, data, text };
+  }
   return target ? { ...base, target, value: e.v } : { ...base, value: e.v };
 }
 

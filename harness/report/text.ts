@@ -30,7 +30,7 @@ export function renderTrace(entries: readonly NamedEntry[]): string {
       last = e.actor;
     }
     if (e.op === 'note') {
-      rows.push(['', e.actor, `  (${e.target})`, '', (e.data ?? []).map(fmtValue).join(' ')]);
+      rows.push(['', e.actor, `  (${e.target})`, '', e.text ?? (e.data ?? []).map(fmtValue).join(' ')]);
     } else if (e.op === 'fence') {
       rows.push([String(e.step), e.actor, e.target ?? 'fence', '', '']);
     } else {
