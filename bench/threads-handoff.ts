@@ -11,7 +11,7 @@ import { createThreadsEngine } from '../harness/engine/threads/threads-engine.ts
 import { MODELS } from '../tests/fixtures/litmus-models.ts';
 
 const MODULE = new URL('../tests/fixtures/litmus-models.ts', import.meta.url).href;
-const MODEL = 'litmus-counter';
+const MODEL = 'test-counter';
 const seconds = Number(process.argv[2] ?? 3);
 
 interface Result { executions: number; steps: number; ms: number }

@@ -3,7 +3,7 @@
  * Used by the command line, by `check --all`, and by the tests.
  */
 import { findModel } from '../models/index.ts';
-import { UsageError, resolveParams, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
+import { resolveParams, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
 import { createEngine } from './engine/create.ts';
 import type { EngineKind } from './engine/engine.ts';
 import { explore, type ExploreResult } from './explore/explore.ts';
@@ -69,13 +69,12 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const info = variantInfo(def, variant);
   const params = resolveParams(def, o.params ?? {});
   const memory = o.memory ?? 'sc';
-  if (memory !== 'sc') throw new UsageError(`memory model ${memory} is not available yet (available: sc)`);
   const engineKind = o.engine ?? 'inline';
   const strategyName = o.strategy ?? 'dfs';
   const seed = o.seed ?? 1;
   const preemptions = o.preemptions ?? def.defaultPreemptions;
   const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions });
-  const engine = await createEngine(engineKind, { model: def.name, variant, params });
+  const engine = await createEngine(engineKind, { model: def.name, variant, params }, memory);
   let result: ExploreResult;
   try {
     result = await explore(engine, strategy, { budgetMs: o.budgetMs, onProgress: o.onProgress });

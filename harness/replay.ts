@@ -24,14 +24,14 @@ export async function replay(c: Counterexample, engineKind: EngineKind = c.engin
   const def = findModel(c.model);
   variantInfo(def, c.variant);
   const params = resolveParams(def, c.params);
-  if (c.memory !== 'sc') throw new UsageError(`this counterexample needs memory model ${c.memory}, which this build cannot replay`);
-  const engine = await createEngine(engineKind, { model: c.model, variant: c.variant, params });
+  const engine = await createEngine(engineKind, { model: c.model, variant: c.variant, params }, c.memory);
   try {
     const names = engine.instance.actors.map((a) => a.name);
     const schedule = c.schedule.map((s, i) => {
       const actor = names.indexOf(s.actor);
       if (actor < 0) throw new UsageError(`schedule step ${i} runs actor ${s.actor}, but model ${c.model} has actors ${names.join(', ')}`);
-      return { actor, label: `${s.actor} ${s.op}` };
+      // A store-buffer flush is the choice numbered after the actors (see execution.ts).
+      return { actor: s.op.startsWith('flush ') ? names.length + actor : actor, label: `${s.actor} ${s.op}` };
     });
     let result;
     try {

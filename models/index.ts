@@ -2,8 +2,9 @@
 import { UsageError, type ModelDef } from '../harness/core/model.ts';
 import { configGencount } from './config-gencount/index.ts';
 import { configLegacy } from './config-legacy/index.ts';
+import { litmusSb } from './litmus-sb/index.ts';
 
-export const MODELS: readonly ModelDef[] = [configGencount, configLegacy];
+export const MODELS: readonly ModelDef[] = [configGencount, configLegacy, litmusSb];
 
 export function findModel(name: string): ModelDef {
   const m = MODELS.find((x) => x.name === name);

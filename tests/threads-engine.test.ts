@@ -2,29 +2,32 @@
  * The threads engine against the inline engine (same trace and memory for the same choices), and
  * its robustness: failures, hung or dying workers, worker reuse.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Params } from '../harness/core/model.ts';
+import type { MemoryModel, Params } from '../harness/core/model.ts';
 import { OpKind } from '../harness/core/ops.ts';
+import { MAX_ACTORS } from '../harness/core/shared-state.ts';
 import { DONE, FAILED, type Engine } from '../harness/engine/engine.ts';
 import { InlineEngine } from '../harness/engine/inline.ts';
 import { createThreadsEngine, type ThreadsEngine, type ThreadsEngineOptions } from '../harness/engine/threads/threads-engine.ts';
 import { MODELS } from './fixtures/litmus-models.ts';
 
 const MODULE = new URL('./fixtures/litmus-models.ts', import.meta.url).href;
+/** Short, for the tests of hung workers only: elsewhere a slow CI machine must not look like a hang. */
 const TIMEOUT = 300;
 
 const open: ThreadsEngine[] = [];
 afterAll(async () => { await Promise.all(open.map((e) => e.close())); });
 
 async function threads(model: string, variant = 'reference', params: Params = {}, options: ThreadsEngineOptions = {}): Promise<ThreadsEngine> {
-  const e = await createThreadsEngine({ model, variant, params, module: MODULE }, { stepTimeoutMs: TIMEOUT, ...options });
+  const e = await createThreadsEngine({ model, variant, params, module: MODULE }, options);
   open.push(e);
   return e;
 }
 
-function inline(model: string, variant = 'reference', params: Params = {}): InlineEngine {
+function inline(model: string, variant = 'reference', params: Params = {}, memory: MemoryModel = 'sc'): InlineEngine {
   const def = MODELS.find((m) => m.name === model)!;
-  return new InlineEngine(def.instantiate(variant, params));
+  return new InlineEngine(def.instantiate(variant, params), memory);
 }
 
 /** Deterministic 32-bit PRNG (mulberry32), so that a failing seed can be replayed. */
@@ -39,15 +42,21 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Actors that may step: a >= 0 steps actor a; under tso, -(a + 1) flushes a's oldest buffered store. */
 function enabled(e: Engine): number[] {
   const out: number[] = [];
   for (let a = 0; a < e.instance.actors.length; a++) {
+    if (e.state.memoryModel === 'tso' && e.state.buffered(a) > 0) out.push(-(a + 1));
     const k = e.pendingKind(a);
     if (k === DONE || k === FAILED) continue;
     if (k === OpKind.WAIT && e.state.latch[e.pendingTarget(a)] !== 1) continue;
     out.push(a);
   }
   return out;
+}
+
+function take(e: Engine, choice: number): void {
+  if (choice >= 0) e.step(choice); else e.flush!(-choice - 1);
 }
 
 function pendings(e: Engine): unknown[] {
@@ -60,42 +69,66 @@ function lockstep(a: Engine, b: Engine, next: () => number, limit = 10_000): num
   a.begin();
   b.begin();
   for (;;) {
-    expect(pendings(b)).toStrictEqual(pendings(a));
+    same(pendings(b), pendings(a));
     const choices = enabled(a);
-    expect(enabled(b)).toStrictEqual(choices);
+    same(enabled(b), choices);
     if (choices.length === 0 || decisions.length >= limit) break;
-    const actor = choices[Math.floor(next() * choices.length)];
-    decisions.push(actor);
-    a.step(actor);
-    b.step(actor);
+    const choice = choices[Math.floor(next() * choices.length)];
+    decisions.push(choice);
+    take(a, choice);
+    take(b, choice);
   }
-  expect(b.trace).toStrictEqual(a.trace);
+  same(b.trace, a.trace);
   expect(b.steps).toBe(a.steps);
-  expect(new Uint8Array(b.state.sab)).toStrictEqual(new Uint8Array(a.state.sab));
+  same(new Uint8Array(b.state.sab), new Uint8Array(a.state.sab));
   return decisions;
 }
 
+/** toStrictEqual, but fast when equal: expect() is slow enough to dominate an engine step. */
+function same(actual: unknown, expected: unknown): void {
+  if (!isDeepStrictEqual(actual, expected)) expect(actual).toStrictEqual(expected);
+}
+
 describe('threads engine = inline engine', () => {
-  const cases: [string, Params, number][] = [
-    ['litmus-counter', {}, 300],
-    ['litmus-counter', { actors: 3, rounds: 3 }, 150],
-    ['litmus-kitchen', {}, 300],
+  const cases: [string, Params, MemoryModel, number][] = [
+    ['test-counter', {}, 'sc', 500],
+    ['test-counter', { actors: 3, rounds: 3 }, 'sc', 150],
+    ['test-kitchen', {}, 'sc', 500],
+    ['test-kitchen', {}, 'tso', 500],
+    ['test-counter', { actors: 3, rounds: 2 }, 'tso', 150],
+    ['test-store-buffer', { flood: 40 }, 'tso', 150],
   ];
-  for (const [model, params, runs] of cases) {
-    it(`${model} ${JSON.stringify(params)}: same trace and memory for ${runs} random schedules`, async () => {
-      const t = await threads(model, 'reference', params);
-      const i = inline(model, 'reference', params);
+  for (const [model, params, memory, runs] of cases) {
+    it(`${model} ${JSON.stringify(params)} ${memory}: same trace and memory for ${runs} random schedules`, async () => {
+      const t = await threads(model, 'reference', params, { memory });
+      const i = inline(model, 'reference', params, memory);
       expect(t.kind).toBe('threads');
       expect(t.instance.actors.map((x) => x.name)).toStrictEqual(i.instance.actors.map((x) => x.name));
       const next = rng(runs * 7919);
       let steps = 0;
       for (let r = 0; r < runs; r++) steps += lockstep(i, t, next).length;
       expect(steps).toBeGreaterThan(runs * 3);
+      if (memory === 'tso') {
+        const kinds = new Set(t.trace.map((x) => x.k));
+        expect(kinds.has(OpKind.FLUSH) || kinds.has(OpKind.DRAIN)).toBe(true);
+      }
     });
   }
 
+  it('under tso, the drains an operation forces come back from the worker as part of its step', async () => {
+    const t = await threads('test-store-buffer', 'reference', { flood: 40 }, { memory: 'tso' });
+    t.begin();
+    for (let s = 0; s < 33; s++) t.step(0); // x=1 and 32 stores to z: the last finds the buffer full
+    const drains = t.trace.filter((x) => x.k === OpKind.DRAIN);
+    expect(drains).toStrictEqual([{ step: 32, actor: 0, k: OpKind.DRAIN, t: 0, v: 1 }]);
+    expect(t.state.read(t.instance.layout.field('x'))).toBe(1);
+    t.flush(0);
+    expect(t.trace.at(-1)).toStrictEqual({ step: 33, actor: 0, k: OpKind.FLUSH, t: 2, v: 1 });
+    expect(t.steps).toBe(34);
+  });
+
   it('notes without data, -0, 64-bit values and idle waits cross the thread boundary exactly', async () => {
-    const t = await threads('litmus-kitchen');
+    const t = await threads('test-kitchen');
     t.begin();
     expect(t.trace[0]).toStrictEqual({ step: 0, actor: 0, k: OpKind.NOTE, t: 1, v: 0, data: undefined });
     expect(t.trace[1]).toStrictEqual({ step: 0, actor: 0, k: OpKind.NOTE, t: 0, v: 0, data: [] });
@@ -112,14 +145,14 @@ describe('threads engine = inline engine', () => {
 describe('failures', () => {
   const expected: Record<string, string> = {
     reference: 'RangeError: boom at 0',
-    eager: 'Error: before anything',
+    eager: 'Error: before anything — déjà vu ✗',
     factory: 'TypeError: no program today',
     string: 'plain string thrown',
   };
   for (const [variant, message] of Object.entries(expected)) {
     it(`a throwing actor (${variant}) is FAILED with its message, as inline`, async () => {
-      const t = await threads('litmus-throw', variant);
-      const i = inline('litmus-throw', variant);
+      const t = await threads('test-throw', variant);
+      const i = inline('test-throw', variant);
       for (const e of [i, t]) {
         e.begin();
         while (e.pendingKind(0) > 0) e.step(0);
@@ -136,8 +169,22 @@ describe('failures', () => {
     });
   }
 
+  it('an operation the shared state refuses throws from step(), as inline, and stays pending', async () => {
+    const params = { actors: MAX_ACTORS + 1, rounds: 1 };
+    const t = await threads('test-counter', 'reference', params, { memory: 'tso' });
+    const i = inline('test-counter', 'reference', params, 'tso');
+    const last = MAX_ACTORS;
+    for (const e of [i, t]) {
+      e.begin();
+      e.step(last); // its load
+      expect(() => e.step(last)).toThrow(/tso supports at most/);
+      expect(e.pendingKind(last)).toBe(OpKind.STORE);
+    }
+    expect(t.trace).toStrictEqual(i.trace);
+  });
+
   it('a trace that overflows the buffer fails the actor with a clear message, not silently', async () => {
-    const t = await threads('litmus-counter', 'reference', { actors: 1, rounds: 1, chatter: 1000 }, { traceBytes: 4096 });
+    const t = await threads('test-counter', 'reference', { actors: 1, rounds: 1, chatter: 1000 }, { traceBytes: 4096 });
     t.begin();
     t.step(0);
     t.step(0);
@@ -150,7 +197,7 @@ describe('hung and dead workers', () => {
   const hung = `actor driver did not finish its operation within ${TIMEOUT} ms (hung or crashed)`;
 
   it('an actor in an endless loop is FAILED within the timeout, and recover() makes the engine usable again', async () => {
-    const t = await threads('litmus-hang');
+    const t = await threads('test-hang', 'reference', {}, { stepTimeoutMs: TIMEOUT });
     t.begin();
     expect(t.pendingKind(0)).toBe(OpKind.LOAD);
     const started = performance.now();
@@ -188,7 +235,7 @@ describe('hung and dead workers', () => {
   });
 
   it('an actor that hangs before its first operation fails begin() for it alone', async () => {
-    const t = await threads('litmus-hang', 'start');
+    const t = await threads('test-hang', 'start', {}, { stepTimeoutMs: TIMEOUT });
     const started = performance.now();
     t.begin();
     expect(performance.now() - started).toBeLessThan(TIMEOUT + 1500);
@@ -203,7 +250,7 @@ describe('hung and dead workers', () => {
   });
 
   it('a worker that exits is FAILED, does not crash the process, and is replaced', async () => {
-    const t = await threads('litmus-hang', 'exit');
+    const t = await threads('test-hang', 'exit', {}, { stepTimeoutMs: TIMEOUT });
     t.begin();
     t.step(0);
     expect(t.pendingKind(0)).toBe(FAILED);
@@ -216,7 +263,7 @@ describe('hung and dead workers', () => {
   });
 
   it('an actor whose worker is already known dead fails at once', async () => {
-    const t = await threads('litmus-hang', 'exit');
+    const t = await threads('test-hang', 'exit', {}, { stepTimeoutMs: TIMEOUT });
     t.begin();
     t.step(0); // the worker exits: timeout
     await new Promise((r) => setTimeout(r, 50));
@@ -235,7 +282,7 @@ describe('hung and dead workers', () => {
 
 describe('worker pool', () => {
   it('1000 executions reuse the same workers', async () => {
-    const t = await threads('litmus-counter');
+    const t = await threads('test-counter');
     const ids = t.threadIds();
     expect(t.spawned).toBe(2);
     const next = rng(1);
@@ -255,9 +302,14 @@ describe('worker pool', () => {
   });
 
   it('close() stops every worker, and a closed engine refuses to begin', async () => {
-    const t = await threads('litmus-counter');
+    const t = await threads('test-counter');
     await t.close();
     expect(() => t.begin()).toThrow(/closed/);
+  });
+
+  it('a worker that cannot start makes createThreadsEngine reject with the reason', async () => {
+    await expect(createThreadsEngine({ model: 'test-main-only', variant: 'reference', params: {}, module: MODULE }))
+      .rejects.toThrow(/the worker of actor solo did not start: Error: this model refuses to load in a worker/);
   });
 
   it('an unknown model is reported by createThreadsEngine, in a module or in the registry', async () => {

@@ -32,6 +32,13 @@ export const OpKind = {
   ATOMIC_END: 12,
   /** a ghost annotation for the oracles; not a scheduling point and invisible to other actors. */
   NOTE: 13,
+  /**
+   * Trace only, memory model tso: the oldest store in an actor's store buffer becomes visible.
+   * FLUSH is a scheduling decision of its own; DRAIN is forced by the actor's own fence,
+   * read-modify-write, notify or atomic section and belongs to that operation's step.
+   */
+  FLUSH: 14,
+  DRAIN: 15,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -41,7 +48,7 @@ export const FENCE_NAMES: Record<number, string> = { 1: 'virtio_wmb', 2: 'virtio
 
 export const OP_NAMES: Record<number, string> = {
   1: 'load', 2: 'store', 3: 'add', 4: 'xchg', 5: 'cas', 6: 'fence', 7: 'notify', 8: 'wait',
-  9: 'poll', 10: 'pause', 11: 'atomic-begin', 12: 'atomic-end', 13: 'note',
+  9: 'poll', 10: 'pause', 11: 'atomic-begin', 12: 'atomic-end', 13: 'note', 14: 'flush', 15: 'drain',
 };
 
 export interface Op {
@@ -56,9 +63,9 @@ export interface Op {
   readonly data?: readonly number[];
 }
 
-/** Operations on a field read or write memory; everything else is control. */
+/** Entries that name a field: the memory operations and, under tso, store-buffer flushes. */
 export function touchesField(k: number): boolean {
-  return k >= OpKind.LOAD && k <= OpKind.CAS;
+  return (k >= OpKind.LOAD && k <= OpKind.CAS) || k === OpKind.FLUSH || k === OpKind.DRAIN;
 }
 
 export interface EventRef {

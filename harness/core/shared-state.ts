@@ -1,19 +1,38 @@
 /**
- * The real shared memory of one model instance: the layout's fields, then the event latches and
- * the owner of an atomic section, all in one SharedArrayBuffer that worker threads map as well.
+ * The real shared memory of one model instance: the layout's fields, then the event latches, the
+ * owner of an atomic section, the memory model, and one store buffer per actor (memory model tso),
+ * all in one SharedArrayBuffer that worker threads map as well.
  *
  * `apply` is the single definition of what an operation does. The inline engine calls it on the
  * main thread, the threads engine calls it inside the worker that owns the actor, and so the two
  * engines agree on every value for the same schedule.
+ *
+ * Memory model tso (x86-TSO): a store goes into the actor's FIFO store buffer; its own loads see
+ * their buffered stores first; the oldest entry becomes visible when the scheduler flushes it, or
+ * when the actor runs virtio_mb, a read-modify-write, a notify or an atomic section (all drain the
+ * buffer, as a locked instruction, mfence, a doorbell write or a trap does). virtio_wmb and
+ * virtio_rmb cost nothing under TSO, which orders store-store and load-load already.
  */
 import type { Field, Layout } from './layout.ts';
-import { OpKind, type Op } from './ops.ts';
+import type { MemoryModel } from './model.ts';
+import { Fence, OpKind, type Op } from './ops.ts';
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('virtio-verify needs a little-endian host: virtio fields are little-endian and the typed-array views are host-endian');
 }
 
 export const NO_OWNER = -1;
+/** Actors a store buffer region is laid out for. */
+export const MAX_ACTORS = 8;
+/** Store-buffer entries per actor; a store into a full buffer first makes the oldest visible. */
+export const BUFFER_CAPACITY = 32;
+
+const CTL_OWNER = 0;
+const CTL_TSO = 1;
+const CTL_WORDS = 2;
+
+/** Receives each store that becomes visible out of a store buffer (engines turn them into trace entries). */
+export type FlushListener = (actor: number, field: number, value: number, forced: boolean) => void;
 
 export class SharedState {
   readonly sab: SharedArrayBuffer;
@@ -25,14 +44,19 @@ export class SharedState {
   private readonly u64: BigUint64Array;
   /** latch[e] is 1 while event e is raised and not yet consumed. */
   readonly latch: Int32Array;
-  /** [0]: the actor inside an atomic section, or NO_OWNER. */
-  readonly ctl: Int32Array;
+  private readonly ctl: Int32Array;
+  /** Per actor: [start, count] of its ring of buffered stores. */
+  private readonly sbHead: Int32Array;
+  private readonly sbField: Int32Array;
+  private readonly sbValue: Float64Array;
   /** index into the view of the field's width, by field id. */
   private readonly slot: Int32Array;
   private readonly width: Uint8Array;
+  onFlush: FlushListener | undefined;
 
   static bytesFor(layout: Layout, eventCount: number): number {
-    return layout.size + 4 * (eventCount + 2);
+    const ctlBytes = 4 * (eventCount + CTL_WORDS + 2 * MAX_ACTORS + MAX_ACTORS * BUFFER_CAPACITY);
+    return layout.size + Math.ceil(ctlBytes / 8) * 8 + 8 * MAX_ACTORS * BUFFER_CAPACITY;
   }
 
   constructor(layout: Layout, eventCount: number, sab?: SharedArrayBuffer) {
@@ -44,8 +68,16 @@ export class SharedState {
     this.u16 = new Uint16Array(this.sab, 0, memBytes / 2);
     this.u32 = new Uint32Array(this.sab, 0, memBytes / 4);
     this.u64 = new BigUint64Array(this.sab, 0, memBytes / 8);
-    this.latch = new Int32Array(this.sab, memBytes, eventCount);
-    this.ctl = new Int32Array(this.sab, memBytes + 4 * eventCount, 2);
+    let at = memBytes;
+    this.latch = new Int32Array(this.sab, at, eventCount);
+    at += 4 * eventCount;
+    this.ctl = new Int32Array(this.sab, at, CTL_WORDS);
+    at += 4 * CTL_WORDS;
+    this.sbHead = new Int32Array(this.sab, at, 2 * MAX_ACTORS);
+    at += 8 * MAX_ACTORS;
+    this.sbField = new Int32Array(this.sab, at, MAX_ACTORS * BUFFER_CAPACITY);
+    at = Math.ceil((at + 4 * MAX_ACTORS * BUFFER_CAPACITY) / 8) * 8;
+    this.sbValue = new Float64Array(this.sab, at, MAX_ACTORS * BUFFER_CAPACITY);
     this.slot = new Int32Array(layout.fields.length);
     this.width = new Uint8Array(layout.fields.length);
     for (const f of layout.fields) {
@@ -54,12 +86,23 @@ export class SharedState {
     }
   }
 
-  /** Zeroes memory and events; the model's init then writes the initial field values. */
+  /** Zeroes memory, events and store buffers (the memory model stays); init then writes initial values. */
   reset(): void {
+    const tso = this.ctl[CTL_TSO];
     new Uint8Array(this.sab).fill(0);
-    this.ctl[0] = NO_OWNER;
+    this.ctl[CTL_OWNER] = NO_OWNER;
+    this.ctl[CTL_TSO] = tso;
   }
 
+  setMemoryModel(m: MemoryModel): void {
+    this.ctl[CTL_TSO] = m === 'tso' ? 1 : 0;
+  }
+
+  get memoryModel(): MemoryModel {
+    return this.ctl[CTL_TSO] ? 'tso' : 'sc';
+  }
+
+  /** The globally visible value of a field (what every other actor would read). */
   read(f: Field | number): number {
     const id = typeof f === 'number' ? f : f.id;
     const i = this.slot[id];
@@ -90,30 +133,87 @@ export class SharedState {
   }
 
   atomicOwner(): number {
-    return this.ctl[0];
+    return this.ctl[CTL_OWNER];
+  }
+
+  /** Stores of the actor not yet visible to others. */
+  buffered(actor: number): number {
+    return this.sbHead[2 * actor + 1];
+  }
+
+  /** Field of the oldest buffered store of the actor (the next flush). */
+  oldestBufferedField(actor: number): number {
+    return this.sbField[actor * BUFFER_CAPACITY + this.sbHead[2 * actor]];
+  }
+
+  /** Whether a store to the field waits in the actor's store buffer. */
+  bufferHas(actor: number, field: number): boolean {
+    const [start, count] = [this.sbHead[2 * actor], this.sbHead[2 * actor + 1]];
+    for (let j = 0; j < count; j++) if (this.sbField[actor * BUFFER_CAPACITY + ((start + j) % BUFFER_CAPACITY)] === field) return true;
+    return false;
+  }
+
+  /** Makes the actor's oldest buffered store visible. */
+  flush(actor: number, forced = false): void {
+    const start = this.sbHead[2 * actor];
+    const k = actor * BUFFER_CAPACITY + start;
+    const field = this.sbField[k];
+    const value = this.write(field, this.sbValue[k]);
+    this.sbHead[2 * actor] = (start + 1) % BUFFER_CAPACITY;
+    this.sbHead[2 * actor + 1]--;
+    this.onFlush?.(actor, field, value, forced);
+  }
+
+  drain(actor: number): void {
+    while (this.buffered(actor) > 0) this.flush(actor, true);
   }
 
   /** Executes one operation of `actor`; returns the value the actor is resumed with. */
   apply(actor: number, op: Op): number {
+    const tso = this.ctl[CTL_TSO] !== 0;
     switch (op.k) {
-      case OpKind.LOAD: return this.read(op.t);
-      case OpKind.STORE: return this.write(op.t, op.v);
-      case OpKind.ADD: { const old = this.read(op.t); this.write(op.t, old + op.v); return old; }
-      case OpKind.XCHG: { const old = this.read(op.t); this.write(op.t, op.v); return old; }
+      case OpKind.LOAD: return tso ? this.loadTso(actor, op.t) : this.read(op.t);
+      case OpKind.STORE: return tso ? this.storeTso(actor, op.t, op.v) : this.write(op.t, op.v);
+      case OpKind.ADD: { if (tso) this.drain(actor); const old = this.read(op.t); this.write(op.t, old + op.v); return old; }
+      case OpKind.XCHG: { if (tso) this.drain(actor); const old = this.read(op.t); this.write(op.t, op.v); return old; }
       case OpKind.CAS: {
+        if (tso) this.drain(actor);
         const old = this.read(op.t);
         if (old === this.truncate(op.t, op.w)) this.write(op.t, op.v);
         return old;
       }
+      case OpKind.FENCE: if (tso && op.t === Fence.MB) this.drain(actor); return 0;
       case OpKind.NOTIFY:
+        if (tso) this.drain(actor);
         Atomics.store(this.latch, op.t, 1);
         Atomics.notify(this.latch, op.t);
         return 1;
       case OpKind.WAIT: return Atomics.exchange(this.latch, op.t, 0);
       case OpKind.POLL: return Atomics.exchange(this.latch, op.t, 0);
-      case OpKind.ATOMIC_BEGIN: this.ctl[0] = actor; return 0;
-      case OpKind.ATOMIC_END: this.ctl[0] = NO_OWNER; return 0;
-      default: return 0; // fences (sc), pause and notes change no memory
+      case OpKind.ATOMIC_BEGIN: if (tso) this.drain(actor); this.ctl[CTL_OWNER] = actor; return 0;
+      case OpKind.ATOMIC_END: if (tso) this.drain(actor); this.ctl[CTL_OWNER] = NO_OWNER; return 0;
+      default: return 0; // pause and notes change no memory
     }
+  }
+
+  private loadTso(actor: number, field: number): number {
+    const [start, count] = [this.sbHead[2 * actor], this.sbHead[2 * actor + 1]];
+    for (let j = count - 1; j >= 0; j--) {
+      const k = actor * BUFFER_CAPACITY + ((start + j) % BUFFER_CAPACITY);
+      if (this.sbField[k] === field) return this.sbValue[k];
+    }
+    return this.read(field);
+  }
+
+  private storeTso(actor: number, field: number, value: number): number {
+    if (actor >= MAX_ACTORS) throw new Error(`memory model tso supports at most ${MAX_ACTORS} actors`);
+    if (this.buffered(actor) === BUFFER_CAPACITY) this.flush(actor, true);
+    const [start, count] = [this.sbHead[2 * actor], this.sbHead[2 * actor + 1]];
+    const k = actor * BUFFER_CAPACITY + ((start + count) % BUFFER_CAPACITY);
+    const v = this.truncate(field, value);
+    this.sbField[k] = field;
+    this.sbValue[k] = v;
+    this.sbHead[2 * actor + 1] = count + 1;
+    return v;
   }
 }

@@ -35,6 +35,11 @@ export interface Engine {
   pendingValue(actor: number): number;
   /** Executes the actor's pending operation and runs it on to its next visible one. */
   step(actor: number): void;
+  /**
+   * Memory model tso: makes the actor's oldest buffered store visible, as a step of its own
+   * (a FLUSH trace entry). Forced drains inside an operation are recorded as DRAIN entries.
+   */
+  flush?(actor: number): void;
   /** Why an actor FAILED: its exception, or what happened to its worker. */
   failure(actor: number): string | undefined;
   close(): Promise<void>;

@@ -2,7 +2,7 @@
  * The inline engine: every actor is a generator driven on this thread, so a context switch is a
  * generator resume (tens of nanoseconds). This is the engine for exhaustive exploration.
  */
-import type { ModelInstance, TraceEntry } from '../core/model.ts';
+import type { MemoryModel, ModelInstance, TraceEntry } from '../core/model.ts';
 import { OpKind, type Op, type Program } from '../core/ops.ts';
 import { SharedState } from '../core/shared-state.ts';
 import { DONE, FAILED, type Engine } from './engine.ts';
@@ -16,8 +16,12 @@ export class InlineEngine implements Engine {
   private readonly pending: (Op | undefined)[];
   private readonly failures: (string | undefined)[];
 
-  constructor(readonly instance: ModelInstance) {
+  constructor(readonly instance: ModelInstance, memory: MemoryModel = 'sc') {
     this.state = new SharedState(instance.layout, instance.events.length);
+    this.state.setMemoryModel(memory);
+    this.state.onFlush = (actor, field, value, forced) => {
+      this.trace.push({ step: this.steps, actor, k: forced ? OpKind.DRAIN : OpKind.FLUSH, t: field, v: value });
+    };
     const n = instance.actors.length;
     this.programs = new Array(n);
     this.pending = new Array(n);
@@ -57,6 +61,11 @@ export class InlineEngine implements Engine {
     this.trace.push({ step: this.steps, actor: a, k: op.k, t: op.t, v: value });
     this.steps++;
     this.advance(a, value);
+  }
+
+  flush(a: number): void {
+    this.state.flush(a);
+    this.steps++;
   }
 
   async close(): Promise<void> {}

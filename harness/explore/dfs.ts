@@ -7,9 +7,10 @@
  * A schedule is the sequence of actors chosen. At each scheduling point the default is to go on
  * with the current actor; every other enabled actor is a branch, filed under the number of
  * preemptions its schedule has. A switch away from an actor that is blocked, done or pausing is not
- * a preemption.
+ * a preemption. Under tso a choice also costs one when it lets an access overtake a buffered store
+ * (see choiceCost in strategy.ts).
  */
-import { isPreemption, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
+import { choiceCost, defaultChoice, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
 
 interface Branch {
   /** Decisions of the execution the branch was found in; the first `at` are replayed. */
@@ -71,9 +72,11 @@ export class DfsStrategy implements Strategy {
     } else if (b && c.step === b.at) {
       actor = b.actor;
     } else {
-      actor = c.currentEnabled ? c.current : c.enabled[0];
+      actor = defaultChoice(c);
       for (const other of c.enabled) {
-        if (other !== actor) this.file(c, other);
+        // A flush nobody is about to observe commutes with the default step and stays enabled
+        // until someone is; branching on it only when it is due keeps tso from multiplying runs.
+        if (other !== actor && !(other >= c.actors && actor < c.actors)) this.file(c, other);
       }
     }
     this.decisions.push(actor);
@@ -103,7 +106,7 @@ export class DfsStrategy implements Strategy {
 
   private file(c: Choice, actor: number): void {
     // Past its branch point an execution only follows defaults, so its preemptions are its level.
-    const level = this.preemptions + (isPreemption(c, actor) ? 1 : 0);
+    const level = this.preemptions + choiceCost(c, actor);
     if (level > this.maxPreemptions) {
       this.beyondBound++;
       return;

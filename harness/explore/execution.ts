@@ -6,10 +6,14 @@
  * Enabled means: not done, not failed, not blocked in a wait on an event nobody raised, not shut
  * out by another actor's atomic section, and not just paused while another actor can run (a spin
  * loop that pauses waits for someone else to move, so spinning never counts as a preemption).
+ *
+ * Under memory model tso, making an actor's oldest buffered store visible is a choice of its own,
+ * numbered actors + a ("flush of actor a"), enabled while the buffer is not empty. A flush is not
+ * a move of the actor: the actor that ran last stays current.
  */
 import { actorName, opLabel, targetName } from '../core/describe.ts';
 import type { ModelInstance, Observer } from '../core/model.ts';
-import { OpKind } from '../core/ops.ts';
+import { OpKind, touchesField } from '../core/ops.ts';
 import { NO_OWNER } from '../core/shared-state.ts';
 import { DONE, FAILED, type Engine } from '../engine/engine.ts';
 import type { Choice, Strategy } from './strategy.ts';
@@ -45,7 +49,11 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   let seen = 0;
   let current = -1;
 
-  const label = (a: number) => `${actorName(instance, a)} ${opLabel(instance, engine.pendingKind(a), engine.pendingTarget(a))}`;
+  const tso = engine.state.memoryModel === 'tso';
+  if (tso && !engine.flush) throw new Error(`the ${engine.kind} engine does not support memory model tso`);
+  const label = (a: number) => (a >= n
+    ? `${actorName(instance, a - n)} flush ${targetName(instance, OpKind.FLUSH, engine.state.oldestBufferedField(a - n))}`
+    : `${actorName(instance, a)} ${opLabel(instance, engine.pendingKind(a), engine.pendingTarget(a))}`);
   const finish = (violation?: Violation): ExecutionResult => {
     const result = { decisions, steps: engine.steps, violation };
     strategy.done({ decisions, violated: violation !== undefined });
@@ -58,13 +66,19 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     seen = engine.trace.length;
     if (safety) return finish(safety);
 
-    const enabled = enabledActors(engine, n, paused);
+    const enabled = enabledActors(engine, n, paused, tso);
     if (enabled.length === 0) return finish(quiescence(engine, observers));
 
     const currentEnabled = current >= 0 && enabled.includes(current) && !paused[current];
-    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, label };
+    const delays = (a: number) => tso && overtakes(engine, n, a);
+    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays };
     const a = strategy.choose(choice);
     decisions.push(a);
+    if (a >= n) {
+      engine.flush!(a - n);
+      for (let b = 0; b < n; b++) if (b !== a - n) paused[b] = false;
+      continue;
+    }
     const kind = engine.pendingKind(a);
     engine.step(a);
     for (let b = 0; b < n; b++) if (b !== a) paused[b] = false;
@@ -81,7 +95,7 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   }
 }
 
-function enabledActors(engine: Engine, n: number, paused: readonly boolean[]): number[] {
+function enabledActors(engine: Engine, n: number, paused: readonly boolean[], tso: boolean): number[] {
   const owner = engine.state.atomicOwner();
   const enabled: number[] = [];
   let anyUnpaused = false;
@@ -93,7 +107,44 @@ function enabledActors(engine: Engine, n: number, paused: readonly boolean[]): n
     enabled.push(a);
     if (!paused[a]) anyUnpaused = true;
   }
-  return anyUnpaused ? enabled.filter((a) => !paused[a]) : enabled;
+  if (tso) {
+    const quiet = enabled.length === 0;
+    for (let a = 0; a < n; a++) {
+      if (engine.state.buffered(a) > 0 && (quiet || flushMatters(engine, n, a))) {
+        enabled.push(n + a);
+        anyUnpaused = true;
+      }
+    }
+  }
+  return anyUnpaused ? enabled.filter((a) => a >= n || !paused[a]) : enabled;
+}
+
+/**
+ * A flush of actor a's oldest store is offered only when it can change what someone observes:
+ * another actor's next operation touches a field waiting in a's buffer, or another buffer holds a
+ * store to the same field (their order decides the final value), or nothing else can run. Any
+ * other flush commutes with the next step and stays enabled, so offering it later loses nothing
+ * and spares the search the flushes nobody could tell apart.
+ */
+function flushMatters(engine: Engine, n: number, a: number): boolean {
+  const state = engine.state;
+  for (let b = 0; b < n; b++) {
+    if (b === a) continue;
+    const k = engine.pendingKind(b);
+    if (touchesField(k) && state.bufferHas(a, engine.pendingTarget(b))) return true;
+    if (state.buffered(b) > 0) {
+      for (const f of state.layout.fields) if (state.bufferHas(b, f.id) && state.bufferHas(a, f.id)) return true;
+    }
+  }
+  return false;
+}
+
+/** Whether actor b's next access touches a field another actor still holds in its store buffer. */
+function overtakes(engine: Engine, n: number, b: number): boolean {
+  if (!touchesField(engine.pendingKind(b))) return false;
+  const field = engine.pendingTarget(b);
+  for (let a = 0; a < n; a++) if (a !== b && engine.state.bufferHas(a, field)) return true;
+  return false;
 }
 
 function firstFailure(engine: Engine, n: number): Violation | undefined {

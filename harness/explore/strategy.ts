@@ -14,6 +14,13 @@ export interface Choice {
   readonly current: number;
   /** Whether continuing with `current` is possible: switching away from it now is a preemption. */
   readonly currentEnabled: boolean;
+  /** Number of actors; choices from this number on are store-buffer flushes (memory model tso). */
+  readonly actors: number;
+  /**
+   * Memory model tso: whether running this actor now lets its next access overtake another
+   * actor's buffered store to the same field (it reads a stale value, or its store lands first).
+   */
+  delays(actor: number): boolean;
   /** The pending operation of an actor as a person reads it ("driver load config.gen"). */
   label(actor: number): string;
 }
@@ -42,7 +49,27 @@ export interface Strategy {
   coverage(): Coverage;
 }
 
-/** Counts the preemptions of a decision sequence given, per step, whether the current actor could continue. */
+/**
+ * Whether choosing `actor` now preempts the current actor: it could continue, and another actor
+ * runs instead. Store-buffer flushes (choices numbered from `actors` on) never preempt.
+ */
 export function isPreemption(choice: Choice, actor: number): boolean {
-  return choice.currentEnabled && actor !== choice.current;
+  return choice.currentEnabled && actor !== choice.current && actor < choice.actors;
+}
+
+/**
+ * What a choice costs against a bound: one per preemption, and under tso one per delay (an access
+ * that overtakes a store still in another actor's buffer). Flushing is free, so a bound of k
+ * covers every schedule with at most k preemptions and reorderings together, and the sc
+ * schedules of a tso run cost what they cost under sc.
+ */
+export function choiceCost(choice: Choice, actor: number): number {
+  return (isPreemption(choice, actor) ? 1 : 0) + (actor < choice.actors && choice.delays(actor) ? 1 : 0);
+}
+
+/** The choice that costs nothing: go on with the current actor, flushing first what it would overtake. */
+export function defaultChoice(choice: Choice): number {
+  const actor = choice.currentEnabled ? choice.current : choice.enabled[0];
+  if (actor < choice.actors && choice.delays(actor)) return choice.enabled.find((a) => a >= choice.actors) ?? actor;
+  return actor;
 }

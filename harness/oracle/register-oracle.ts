@@ -14,6 +14,7 @@ import { actorName, hex } from '../core/describe.ts';
 import type { Invariant, OracleContext, TraceEntry } from '../core/model.ts';
 import { OpKind, type NoteRef } from '../core/ops.ts';
 import { sameValues, VersionHistory, type Version } from './version-history.ts';
+import { StoreVisibility } from './visibility.ts';
 
 export interface RegisterSpec {
   readonly name: string;
@@ -40,6 +41,7 @@ export function registerInvariant(spec: RegisterSpec): Invariant {
     kind: spec.kind,
     observe(ctx) {
       const history = new VersionHistory(spec.initial(ctx));
+      const visibility = new StoreVisibility(ctx);
       const readStart = new Map<number, number>();
       let lastAccepted: { values: readonly number[]; at: number; actor: number } | undefined;
       const step = (i: number) => (i < 0 ? 'the start' : `step ${ctx.trace[i]?.step ?? ctx.trace.length}`);
@@ -51,9 +53,11 @@ export function registerInvariant(spec: RegisterSpec): Invariant {
 
       return {
         onEntry(e: TraceEntry, i: number) {
+          visibility.observe(e, i);
           if (e.k !== OpKind.NOTE) return undefined;
           if (e.t === spec.updateBegin.id) history.beginUpdate(e.data ?? [], i);
-          else if (e.t === spec.updateEnd.id) history.endUpdate(i);
+          // Under tso the update is over only when its stores have left the writer's store buffer.
+          else if (e.t === spec.updateEnd.id) visibility.whenVisible(e.actor, i, (at) => history.endUpdate(at));
           else if (e.t === spec.readBegin.id) readStart.set(e.actor, i);
           else if (e.t === spec.readAccept.id) {
             const values = e.data ?? [];

@@ -66,9 +66,12 @@ export function nameEntry(instance: ModelInstance, e: TraceEntry): NamedEntry {
   return target ? { ...base, target, value: e.v } : { ...base, value: e.v };
 }
 
-/** The decision at each step is the actor that executed that step's visible operation. */
+/**
+ * The decision at each step is the actor that executed that step's visible operation, or the
+ * store-buffer flush (tso) the scheduler chose. Notes and forced drains are not decisions.
+ */
 export function scheduleOf(instance: ModelInstance, trace: readonly TraceEntry[]): NamedStep[] {
-  return trace.filter((e) => e.k !== OpKind.NOTE).map((e) => ({ actor: actorName(instance, e.actor), op: opLabel(instance, e.k, e.t) }));
+  return trace.filter((e) => e.k !== OpKind.NOTE && e.k !== OpKind.DRAIN).map((e) => ({ actor: actorName(instance, e.actor), op: opLabel(instance, e.k, e.t) }));
 }
 
 export function makeCounterexample(instance: ModelInstance, v: FoundViolation, p: Provenance): Counterexample {

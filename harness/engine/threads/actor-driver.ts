@@ -24,6 +24,8 @@ export class ActorDriver {
     private readonly channel: Channel,
   ) {
     this.trace = new TraceWriter(channel);
+    // Memory model tso: stores an operation forces out of the store buffer belong to its step.
+    state.onFlush = (_actor, field, value, forced) => this.trace.op(forced ? OpKind.DRAIN : OpKind.FLUSH, field, value);
   }
 
   /** Serves grants forever; the worker ends when the engine terminates it. */
@@ -33,6 +35,7 @@ export class ActorDriver {
     for (;;) {
       seen = awaitGrant(ctl, seen);
       this.trace.reset();
+      ctl[Word.THROWN] = 0;
       if (ctl[Word.CMD] === Command.BEGIN) this.begin(); else this.step();
       complete(ctl, seen);
     }
@@ -53,8 +56,23 @@ export class ActorDriver {
   private step(): void {
     const op = this.pending;
     if (!op) { this.fail(new Error(`actor ${this.actor.name} has no pending operation`)); return; }
-    const value = this.state.apply(this.index, op);
-    this.trace.op(op.k, op.t, value);
+    let value: number;
+    try {
+      value = this.state.apply(this.index, op);
+    } catch (e) {
+      // Not the actor's failure but the harness's (InlineEngine.step lets it propagate): the main
+      // thread rethrows it, and the operation stays pending.
+      this.channel.writeFailure(e instanceof Error ? e.message : String(e));
+      this.channel.ctl[Word.THROWN] = 1;
+      return;
+    }
+    try {
+      this.trace.op(op.k, op.t, value);
+    } catch (e) {
+      // The drains the operation forced may have filled the trace buffer: a TraceOverflowError.
+      this.fail(e);
+      return;
+    }
     this.advance(value);
   }
 

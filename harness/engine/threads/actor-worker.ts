@@ -75,7 +75,7 @@ export class ActorWorker {
     // Ref'd again so that a caller awaiting this (recover(), close()) is not cut short by the
     // process exiting for lack of work while the thread winds down.
     this.worker.ref();
-    if (this.goneReason === undefined) void this.worker.terminate();
+    if (this.goneReason === undefined) this.worker.terminate().catch(() => { /* the 'exit' event settles `exited` */ });
     return this.exited;
   }
 

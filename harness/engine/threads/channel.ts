@@ -15,8 +15,13 @@ export const Word = {
   ACK: 2,
   /** Float64 words of trace written for the current grant; the worker publishes it per entry. */
   CURSOR: 3,
-  /** UTF-8 bytes of the failure message (when the pending kind is FAILED). */
+  /** UTF-8 bytes of the failure message (when the pending kind is FAILED, or THROWN is set). */
   FAILURE_LENGTH: 4,
+  /**
+   * 1 when executing the operation itself threw (SharedState.apply: a harness limit, not the
+   * actor's fault): InlineEngine.step lets that exception propagate, so the main thread rethrows it.
+   */
+  THROWN: 5,
 } as const;
 
 export const Command = {

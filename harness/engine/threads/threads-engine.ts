@@ -9,11 +9,12 @@
  * sleeps in Atomics.wait until the worker has completed. A worker that does not complete within
  * stepTimeoutMs (endless loop, crash) marks its actor FAILED and is replaced by recover().
  */
-import type { ModelInstance, TraceEntry } from '../../core/model.ts';
+import type { MemoryModel, ModelInstance, TraceEntry } from '../../core/model.ts';
+import { OpKind } from '../../core/ops.ts';
 import { SharedState } from '../../core/shared-state.ts';
 import { FAILED, type Engine } from '../engine.ts';
 import { ActorWorker } from './actor-worker.ts';
-import { Command, Pending } from './channel.ts';
+import { Command, Pending, Word } from './channel.ts';
 import { loadModel, type ModelSpec } from './model-source.ts';
 import { drainTrace } from './trace-channel.ts';
 import { awaitCompletion, grant } from './turnstile.ts';
@@ -27,21 +28,13 @@ export interface ThreadsEngineOptions {
   readonly startupTimeoutMs?: number;
   /** Trace bytes one actor may write in one step (its operation and the notes up to its next one). Default 1 MiB. */
   readonly traceBytes?: number;
+  /** Memory model, as InlineEngine's constructor takes it. Default 'sc'. */
+  readonly memory?: MemoryModel;
 }
 
+/** Starts one pooled worker per actor; resolves once every worker has loaded the model. */
 export async function createThreadsEngine(spec: ThreadsEngineSpec, options: ThreadsEngineOptions = {}): Promise<ThreadsEngine> {
-  const def = await loadModel(spec);
-  const instance = def.instantiate(spec.variant, spec.params);
-  const state = new SharedState(instance.layout, instance.events.length);
-  // Only plain data crosses to the workers.
-  const plain: ModelSpec = { model: spec.model, variant: spec.variant, params: { ...spec.params }, module: spec.module };
-  const engine = new ThreadsEngine(instance, state, plain, {
-    stepTimeoutMs: options.stepTimeoutMs ?? 5000,
-    startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
-    traceBytes: options.traceBytes,
-  });
-  await engine.start();
-  return engine;
+  return await ThreadsEngine.create(spec, options);
 }
 
 interface ResolvedOptions {
@@ -65,14 +58,36 @@ export class ThreadsEngine implements Engine {
   private readonly broken: boolean[];
   private spawnCount = 0;
   private closed = false;
+  private recovering: Promise<void> | undefined;
 
-  /** Use createThreadsEngine: the workers start asynchronously. */
-  constructor(
+  static async create(spec: ThreadsEngineSpec, options: ThreadsEngineOptions = {}): Promise<ThreadsEngine> {
+    const def = await loadModel(spec);
+    const instance = def.instantiate(spec.variant, spec.params);
+    const state = new SharedState(instance.layout, instance.events.length);
+    // The flag lives in the shared memory, so the workers' apply() follows it too.
+    state.setMemoryModel(options.memory ?? 'sc');
+    // Only plain data crosses to the workers.
+    const plain: ModelSpec = { model: spec.model, variant: spec.variant, params: { ...spec.params }, module: spec.module };
+    const engine = new ThreadsEngine(instance, state, plain, {
+      stepTimeoutMs: options.stepTimeoutMs ?? 5000,
+      startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
+      traceBytes: options.traceBytes,
+    });
+    await engine.start();
+    return engine;
+  }
+
+  private constructor(
     readonly instance: ModelInstance,
     readonly state: SharedState,
     private readonly spec: ModelSpec,
     private readonly options: ResolvedOptions,
   ) {
+    // Flushes the scheduler chooses run here on the main thread (no actor code is involved); the
+    // drains an operation forces happen in the worker and come back through its trace channel.
+    state.onFlush = (actor, field, value, forced) => {
+      this.trace.push({ step: this.steps, actor, k: forced ? OpKind.DRAIN : OpKind.FLUSH, t: field, v: value });
+    };
     const n = instance.actors.length;
     this.kinds = new Array<number>(n).fill(FAILED);
     this.targets = new Array<number>(n).fill(0);
@@ -82,7 +97,7 @@ export class ThreadsEngine implements Engine {
   }
 
   /** Spawns one worker per actor (in parallel); on any failure terminates those that started. */
-  async start(): Promise<void> {
+  private async start(): Promise<void> {
     const started = await Promise.allSettled(this.instance.actors.map((_, a) => this.spawn(a)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     started.forEach((r, a) => { if (r.status === 'fulfilled') this.workers[a] = r.value; });
@@ -122,6 +137,12 @@ export class ThreadsEngine implements Engine {
     this.complete(a, seq, performance.now() + this.options.stepTimeoutMs);
   }
 
+  /** Memory model tso: makes the actor's oldest buffered store visible, as a step of its own. */
+  flush(a: number): void {
+    this.state.flush(a);
+    this.steps++;
+  }
+
   /** True when a worker hung or died: call recover() before the next begin(). */
   needsRecovery(): boolean {
     for (let a = 0; a < this.workers.length; a++) {
@@ -131,17 +152,22 @@ export class ThreadsEngine implements Engine {
   }
 
   /** Replaces every worker that hung or died by a fresh one; the others keep running. */
-  async recover(): Promise<void> {
-    await Promise.all(this.workers.map(async (w, a) => {
+  recover(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    // Two overlapping calls must not both replace the same worker.
+    this.recovering ??= Promise.all(this.workers.map(async (w, a) => {
       if (!this.broken[a] && w.gone === undefined) return;
       await w.terminate();
       this.workers[a] = await this.spawn(a);
       this.broken[a] = false;
-    }));
+    })).then(() => {}).finally(() => { this.recovering = undefined; });
+    return this.recovering;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    // A recovery under way would otherwise add a worker after we terminated the others.
+    await this.recovering?.catch(() => {});
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
@@ -174,6 +200,7 @@ export class ThreadsEngine implements Engine {
       this.breakActor(a, `actor ${this.instance.actors[a].name} did not finish its operation within ${this.options.stepTimeoutMs} ms (hung or crashed)`);
       return;
     }
+    if (ch.ctl[Word.THROWN] === 1) throw new Error(ch.readFailure());
     const p = ch.pending;
     const k = p[Pending.KIND];
     this.kinds[a] = k;

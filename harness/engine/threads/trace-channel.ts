@@ -3,10 +3,12 @@
  * (Float64, so that 64-bit field values and note data round-trip exactly):
  *
  *   visible operation:  k, t, v
+ *   forced drain (tso): DRAIN, field, value
  *   note:               NOTE, t, n, data[0..n)    (n = -1 when the note carries no data array)
  *
  * Entries carry neither actor nor step: the main thread knows which actor it granted, and numbers
- * the entries as InlineEngine does (a note carries the count of visible operations before it).
+ * the entries as InlineEngine does (a note, and a drain that is part of an operation, carry the
+ * count of visible operations before them).
  */
 import type { TraceEntry } from '../../core/model.ts';
 import { OpKind } from '../../core/ops.ts';
@@ -74,6 +76,9 @@ export function drainTrace(channel: Channel, actor: number, steps: number, out: 
       const data = n < 0 ? undefined : Array.from(w.subarray(i + 3, i + 3 + n));
       out.push({ step: steps, actor, k, t, v: 0, data });
       i += 3 + Math.max(n, 0);
+    } else if (k === OpKind.DRAIN) {
+      out.push({ step: steps, actor, k, t, v: w[i + 2] });
+      i += 3;
     } else {
       out.push({ step: steps, actor, k, t, v: w[i + 2] });
       steps++;
