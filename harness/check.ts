@@ -6,7 +6,9 @@ import { findModel } from '../models/index.ts';
 import { resolveParams, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
 import { createEngine } from './engine/create.ts';
 import type { EngineKind } from './engine/engine.ts';
-import { explore, type ExploreResult } from './explore/explore.ts';
+import { explore, type ExploreResult, type FoundViolation } from './explore/explore.ts';
+import { ReplayStrategy } from './explore/replay.ts';
+import { shrinkSchedule } from './explore/shrink.ts';
 import { makeStrategy } from './explore/strategies.ts';
 import type { Coverage } from './explore/strategy.ts';
 import { makeCounterexample, saveCounterexample, type Counterexample } from './report/counterexample.ts';
@@ -26,6 +28,8 @@ export interface CheckOptions {
   /** Where reports/ and corpus/ are; counterexamples are not saved when absent. */
   readonly root?: string;
   readonly onProgress?: (p: { executions: number; steps: number; seconds: number }) => void;
+  /** Shrink a found counterexample (default true). */
+  readonly shrink?: boolean;
 }
 
 export interface CheckReport {
@@ -74,21 +78,36 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const seed = o.seed ?? 1;
   const preemptions = o.preemptions ?? def.defaultPreemptions;
   const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions });
-  const engine = await createEngine(engineKind, { model: def.name, variant, params }, memory);
+  const spec = { model: def.name, variant, params };
+  const engine = await createEngine(engineKind, spec, memory);
   let result: ExploreResult;
+  let found: FoundViolation | undefined;
+  let stats: Record<string, number> | undefined;
   try {
     result = await explore(engine, strategy, { budgetMs: o.budgetMs, onProgress: o.onProgress });
+    found = result.violation;
+    if (found && o.shrink !== false) {
+      // Shrink on the inline engine (same traces, a thousand times faster), then run the shrunk
+      // schedule on the engine the user asked for: that run is the counterexample.
+      const shrinker = engineKind === 'inline' ? engine : await createEngine('inline', spec, memory);
+      const shrunk = shrinkSchedule(shrinker, found.decisions, found.invariant);
+      const names = engine.instance.actors.map((a) => a.name);
+      const final = await explore(engine, new ReplayStrategy(shrunk.decisions.map((actor) => ({ actor })), names));
+      if (final.violation?.invariant !== found.invariant) throw new Error(`the shrunk schedule no longer violates ${found.invariant}`);
+      stats = {
+        execution: found.execution, steps: shrunk.steps, preemptions: shrunk.preemptions,
+        originalSteps: shrunk.original.steps, originalPreemptions: shrunk.original.preemptions, shrinkRuns: shrunk.runs,
+      };
+      found = { ...final.violation, execution: found.execution };
+    } else if (found) {
+      stats = { execution: found.execution, steps: found.decisions.length };
+    }
   } finally {
     await engine.close();
   }
   const expect = expectedUnder(info.expect, memory);
-  const v = result.violation;
-  const counterexample = v
-    ? makeCounterexample(engine.instance, v, {
-      engine: engineKind, memory, strategy: strategyName, seed,
-      stats: { execution: v.execution, steps: v.decisions.length },
-    })
-    : undefined;
+  const v = found;
+  const counterexample = v ? makeCounterexample(engine.instance, v, { engine: engineKind, memory, strategy: strategyName, seed, stats }) : undefined;
   const files = counterexample && o.root !== undefined ? saveCounterexample(counterexample, o.root) : undefined;
   return {
     model: def.name, variant, params, engine: engineKind, strategy: strategyName, memory, seed, preemptions,

@@ -155,7 +155,7 @@ function needModel(args: readonly string[]): string {
 function jsonOf(r: CheckReport) {
   return {
     model: r.model, variant: r.variant, verdict: r.verdict, complete: r.complete, executions: r.executions, seconds: r.seconds,
-    invariant: r.invariant, counterexample: r.files?.[0], message: r.counterexample?.message,
+    invariant: r.invariant, counterexample: r.files?.[0], message: r.counterexample?.message, shrink: r.counterexample?.stats,
     expected: r.expect, asExpected: r.asExpected, steps: r.steps, budgetExhausted: r.budgetExhausted, coverage: r.coverage,
     engine: r.engine, strategy: r.strategy, memory: r.memory, seed: r.seed, preemptions: r.preemptions, params: r.params,
   };
@@ -174,6 +174,10 @@ function renderReport(r: CheckReport, outDir: string | undefined): string {
   } else {
     const c = r.counterexample!;
     lines.push(`${r.model}/${r.variant}: VIOLATED ${r.invariant} (${how})`, '', wrap(c.message), '', renderTrace(c.trace), '');
+    const st = c.stats;
+    if (st?.originalSteps !== undefined) {
+      lines.push(`shrunk from ${st.originalSteps} steps and ${st.originalPreemptions} preemptions to ${st.steps} steps and ${st.preemptions} preemptions (${st.shrinkRuns} runs)`);
+    }
     if (r.files) {
       lines.push(`counterexample: ${r.files[0]} (copy: ${r.files[1]})`);
       const rel = outDir ? r.files[0] : r.files[0].replace(`${process.cwd()}/`, '');

@@ -45,3 +45,24 @@ describe('regression corpus', () => {
     expect(r.invariant).toBe(c.invariant);
   });
 });
+
+describe('shrinking', () => {
+  it('keeps the violation and never grows the schedule', async () => {
+    const shrunk = await check({ model: 'config-gencount', variant: 'no-odd-check' });
+    const raw = await check({ model: 'config-gencount', variant: 'no-odd-check', shrink: false });
+    const s = shrunk.counterexample!.stats!;
+    expect(s.steps).toBeLessThan(raw.counterexample!.schedule.length);
+    expect(s.originalSteps).toBe(raw.counterexample!.schedule.length);
+    expect(s.preemptions).toBeLessThanOrEqual(s.originalPreemptions);
+    expect(shrunk.counterexample!.schedule).toHaveLength(s.steps);
+    const again = await replay(shrunk.counterexample!, 'inline');
+    expect(again.reproduced).toBe(true);
+    expect(again.invariant).toBe('no-torn-read');
+  });
+
+  it('gives the minimal torn read of the no-odd-check mutant: one update interrupted after its first word', async () => {
+    const r = await check({ model: 'config-gencount', variant: 'no-odd-check' });
+    const device = r.counterexample!.trace.filter((e) => e.actor === 'device' && e.op === 'store');
+    expect(device.map((e) => e.target)).toEqual(['config.gen', 'config.data[0]']);
+  });
+});
