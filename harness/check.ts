@@ -25,6 +25,8 @@ export interface CheckOptions {
   readonly budgetMs?: number;
   readonly seed?: number;
   readonly executions?: number;
+  /** Bug depth for pct. */
+  readonly depth?: number;
   /** Where reports/ and corpus/ are; counterexamples are not saved when absent. */
   readonly root?: string;
   readonly onProgress?: (p: { executions: number; steps: number; seconds: number }) => void;
@@ -77,7 +79,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const strategyName = o.strategy ?? 'dfs';
   const seed = o.seed ?? 1;
   const preemptions = o.preemptions ?? def.defaultPreemptions;
-  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions });
+  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth });
   const spec = { model: def.name, variant, params };
   const engine = await createEngine(engineKind, spec, memory);
   let result: ExploreResult;

@@ -26,12 +26,13 @@ const USAGE = `usage: virtio-verify <command> [options]
 check options:
   --variant V          variant to check (see list)
   --engine E           inline (default, fastest) or threads (actors in worker threads)
-  --strategy S         dfs (default: every schedule, fewest preemptions first) or random
+  --strategy S         dfs (default: every schedule, fewest preemptions first), random, pct
   --memory M           sc (default)
   --preemptions N      preemption bound for dfs (default: the model's)
   --budget T           stop after T (500ms, 30s, 10m); the report then says incomplete
-  --seed N             seed for random (default 1)
-  --executions N       executions for random (default: until the budget, or 1000)
+  --seed N             seed for random and pct (default 1)
+  --executions N       executions for random and pct (default: until the budget, or 1000)
+  --depth D            bug depth for pct (default 3); the per-run probability bound is printed
   --param k=v          model parameter, repeatable (see list)
   --require-complete   exit 3 when the bounded space was not covered completely
   --out DIR            where reports/ and corpus/ go (default: the current directory)
@@ -47,6 +48,7 @@ const OPTIONS = {
   budget: { type: 'string' },
   seed: { type: 'string' },
   executions: { type: 'string' },
+  depth: { type: 'string' },
   param: { type: 'string', multiple: true },
   'require-complete': { type: 'boolean' },
   'all-variants': { type: 'boolean' },
@@ -123,7 +125,8 @@ function checkOptions(values: Values): Omit<CheckOptions, 'model' | 'variant'> {
     preemptions: parseInteger(values.preemptions, '--preemptions'),
     budgetMs: values.budget === undefined ? undefined : parseDuration(values.budget, '--budget'),
     seed: parseInteger(values.seed, '--seed'),
-    executions: parseInteger(values.executions, '--executions', 1) ?? (values.strategy === 'random' && values.budget === undefined ? 1000 : undefined),
+    executions: parseInteger(values.executions, '--executions', 1) ?? ((values.strategy === 'random' || values.strategy === 'pct') && values.budget === undefined ? 1000 : undefined),
+    depth: parseInteger(values.depth, '--depth', 1),
     root: values.out ?? process.cwd(),
   };
 }

@@ -1,10 +1,11 @@
 /** The strategies `check` offers, by name. Replay is not among them: it is a command of its own. */
 import { UsageError } from '../core/model.ts';
 import { DfsStrategy } from './dfs.ts';
+import { PctStrategy } from './pct.ts';
 import { RandomStrategy } from './random.ts';
 import type { Strategy } from './strategy.ts';
 
-export const STRATEGY_NAMES = ['dfs', 'random'] as const;
+export const STRATEGY_NAMES = ['dfs', 'random', 'pct'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export interface StrategyOptions {
@@ -12,12 +13,17 @@ export interface StrategyOptions {
   readonly seed: number;
   /** Executions for strategies that sample; unlimited (until the budget) when absent. */
   readonly executions?: number;
+  /** Bug depth PCT aims at. */
+  readonly depth?: number;
+  /** Step bound of the model, PCT's first guess of the execution length. */
+  readonly maxSteps?: number;
 }
 
 export function makeStrategy(name: string, o: StrategyOptions): Strategy {
   switch (name) {
     case 'dfs': return new DfsStrategy(o.preemptions);
     case 'random': return new RandomStrategy(o.seed, o.executions ?? Number.POSITIVE_INFINITY);
+    case 'pct': return new PctStrategy(o.seed, o.depth ?? 3, o.executions ?? Number.POSITIVE_INFINITY);
     default: throw new UsageError(`unknown strategy ${name} (strategies: ${STRATEGY_NAMES.join(', ')})`);
   }
 }
