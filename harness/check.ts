@@ -9,7 +9,7 @@ import type { EngineKind } from './engine/engine.ts';
 import { explore, type ExploreResult, type FoundViolation } from './explore/explore.ts';
 import { ReplayStrategy } from './explore/replay.ts';
 import { shrinkSchedule } from './explore/shrink.ts';
-import { makeStrategy } from './explore/strategies.ts';
+import { makeStrategy, reduces } from './explore/strategies.ts';
 import type { Coverage } from './explore/strategy.ts';
 import { makeCounterexample, saveCounterexample, type Counterexample } from './report/counterexample.ts';
 
@@ -32,6 +32,8 @@ export interface CheckOptions {
   readonly onProgress?: (p: { executions: number; steps: number; seconds: number }) => void;
   /** Shrink a found counterexample (default true). */
   readonly shrink?: boolean;
+  /** Partial-order reduction for dfs (default true; applies under sc). */
+  readonly reduction?: boolean;
 }
 
 export interface CheckReport {
@@ -43,6 +45,8 @@ export interface CheckReport {
   readonly memory: MemoryModel;
   readonly seed: number;
   readonly preemptions: number;
+  /** dfs ran with partial-order reduction. */
+  readonly reduction: boolean;
   readonly expect: Expectation;
   readonly verdict: 'passed' | 'violated';
   readonly invariant?: string;
@@ -79,7 +83,8 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const strategyName = o.strategy ?? 'dfs';
   const seed = o.seed ?? 1;
   const preemptions = o.preemptions ?? def.defaultPreemptions;
-  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth });
+  const reduction = strategyName === 'dfs' && reduces({ reduction: o.reduction, memory });
+  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, reduction: o.reduction, memory });
   const spec = { model: def.name, variant, params };
   const engine = await createEngine(engineKind, spec, memory);
   let result: ExploreResult;
@@ -112,7 +117,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const counterexample = v ? makeCounterexample(engine.instance, v, { engine: engineKind, memory, strategy: strategyName, seed, stats }) : undefined;
   const files = counterexample && o.root !== undefined ? saveCounterexample(counterexample, o.root) : undefined;
   return {
-    model: def.name, variant, params, engine: engineKind, strategy: strategyName, memory, seed, preemptions,
+    model: def.name, variant, params, engine: engineKind, strategy: strategyName, memory, seed, preemptions, reduction,
     expect, verdict: result.verdict, invariant: v?.invariant, complete: result.complete, budgetExhausted: result.budgetExhausted,
     coverage: result.coverage, executions: result.executions, steps: result.steps, seconds: result.seconds,
     asExpected: meets(expect, result.verdict, v?.invariant), counterexample, files,

@@ -29,6 +29,7 @@ check options:
   --strategy S         dfs (default: every schedule, fewest preemptions first), random, pct
   --memory M           sc (default)
   --preemptions N      preemption bound for dfs (default: the model's)
+  --no-reduction       dfs without partial-order reduction (for comparison; tso always runs without)
   --budget T           stop after T (500ms, 30s, 10m); the report then says incomplete
   --seed N             seed for random and pct (default 1)
   --executions N       executions for random and pct (default: until the budget, or 1000)
@@ -51,6 +52,7 @@ const OPTIONS = {
   depth: { type: 'string' },
   param: { type: 'string', multiple: true },
   'require-complete': { type: 'boolean' },
+  'no-reduction': { type: 'boolean' },
   'all-variants': { type: 'boolean' },
   all: { type: 'boolean' },
   out: { type: 'string' },
@@ -127,6 +129,7 @@ function checkOptions(values: Values): Omit<CheckOptions, 'model' | 'variant'> {
     seed: parseInteger(values.seed, '--seed'),
     executions: parseInteger(values.executions, '--executions', 1) ?? ((values.strategy === 'random' || values.strategy === 'pct') && values.budget === undefined ? 1000 : undefined),
     depth: parseInteger(values.depth, '--depth', 1),
+    reduction: values['no-reduction'] ? false : undefined,
     root: values.out ?? process.cwd(),
   };
 }
@@ -160,7 +163,7 @@ function jsonOf(r: CheckReport) {
     model: r.model, variant: r.variant, verdict: r.verdict, complete: r.complete, executions: r.executions, seconds: r.seconds,
     invariant: r.invariant, counterexample: r.files?.[0], message: r.counterexample?.message, shrink: r.counterexample?.stats,
     expected: r.expect, asExpected: r.asExpected, steps: r.steps, budgetExhausted: r.budgetExhausted, coverage: r.coverage,
-    engine: r.engine, strategy: r.strategy, memory: r.memory, seed: r.seed, preemptions: r.preemptions, params: r.params,
+    engine: r.engine, strategy: r.strategy, reduction: r.reduction, memory: r.memory, seed: r.seed, preemptions: r.preemptions, params: r.params,
   };
 }
 
@@ -169,7 +172,7 @@ function expectation(r: CheckReport): string {
 }
 
 function renderReport(r: CheckReport, outDir: string | undefined): string {
-  const how = `${r.strategy}, ${r.engine} engine, memory ${r.memory}: ${r.executions} executions, ${r.steps} steps, ${r.seconds.toFixed(2)} s`;
+  const how = `${r.strategy}${r.reduction ? ' with partial-order reduction' : ''}, ${r.engine} engine, memory ${r.memory}: ${r.executions} executions, ${r.steps} steps, ${r.seconds.toFixed(2)} s`;
   const lines: string[] = [];
   if (r.verdict === 'passed') {
     const scope = r.complete ? `complete: ${r.coverage.space}` : `INCOMPLETE${r.budgetExhausted ? ' (budget exhausted)' : ''}: ${r.coverage.space}`;

@@ -43,6 +43,11 @@ const variants: Variant<Handshake>[] = [
     override: { request: function* (c) { while ((yield p.load(c.flag)) !== 2) yield p.pause(); } },
   },
   {
+    name: 'busy-loop', description: 'the requester retries without a pause, forever',
+    expect: { verdict: 'violated', invariant: 'no-livelock' }, recreates: 'an unbounded retry loop',
+    override: { request: function* (c) { while ((yield p.load(c.flag)) !== 2) yield p.store(c.flag, 0); } },
+  },
+  {
     name: 'throws', description: 'the server detects a broken request and throws',
     expect: { verdict: 'violated', invariant: 'no-actor-error' }, recreates: 'Linux "id %u is not a head!" (BAD_RING)',
     override: { serve: function* (c) { yield p.idle(EVENTS.doorbell); throw new Error(`flag is ${yield p.load(c.flag)}, not a head`); } },
@@ -79,8 +84,14 @@ describe('harness invariants', () => {
     expect(r.violation?.message).toMatch(/requester waits for reply forever/);
   });
 
-  it('no-livelock reports a spin past the step bound', async () => {
+  it('no-livelock reports a spin that nothing can end', async () => {
     const r = await verdict('spins-forever');
+    expect(r.violation?.invariant).toBe('no-livelock');
+    expect(r.violation?.message).toMatch(/requester spins forever re-reading flag \(0\)/);
+  });
+
+  it('no-livelock reports a loop past the step bound', async () => {
+    const r = await verdict('busy-loop');
     expect(r.violation?.invariant).toBe('no-livelock');
     expect(r.violation?.message).toMatch(/requester took more than 200 steps/);
   });

@@ -4,8 +4,10 @@
  * step; liveness invariants when no actor can run (quiescence).
  *
  * Enabled means: not done, not failed, not blocked in a wait on an event nobody raised, not shut
- * out by another actor's atomic section, and not just paused while another actor can run (a spin
- * loop that pauses waits for someone else to move, so spinning never counts as a preemption).
+ * out by another actor's atomic section, and not paused. An actor that pauses (the spin-loop hint)
+ * sleeps until another actor changes shared state: re-reading unchanged memory would only repeat
+ * the same iteration, so spinning costs no steps, no preemptions and no branches, and a spin that
+ * nothing can end is reported as a livelock the moment nothing else can run.
  *
  * Under memory model tso, making an actor's oldest buffered store visible is a choice of its own,
  * numbered actors + a ("flush of actor a"), enabled while the buffer is not empty. A flush is not
@@ -16,7 +18,7 @@ import type { ModelInstance, Observer } from '../core/model.ts';
 import { OpKind, touchesField } from '../core/ops.ts';
 import { NO_OWNER } from '../core/shared-state.ts';
 import { DONE, FAILED, type Engine } from '../engine/engine.ts';
-import type { Choice, Strategy } from './strategy.ts';
+import { PRUNE, type Choice, type Strategy } from './strategy.ts';
 
 /** The harness's own invariants, checked for every model. */
 export const HARNESS_INVARIANTS = [
@@ -36,6 +38,8 @@ export interface ExecutionResult {
   readonly decisions: number[];
   readonly steps: number;
   readonly violation?: Violation;
+  /** The strategy stopped the execution as redundant (partial-order reduction). */
+  readonly pruned: boolean;
 }
 
 export function runExecution(engine: Engine, strategy: Strategy): ExecutionResult {
@@ -43,6 +47,10 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   const n = instance.actors.length;
   const decisions: number[] = [];
   const paused = new Array<boolean>(n).fill(false);
+  // Changes of shared state so far, and the count each actor had seen at its previous operation:
+  // a pause sleeps only if nothing changed since the actor last looked.
+  let writes = 0;
+  const lookedAt = new Array<number>(n).fill(0);
   const stepsOf = new Array<number>(n).fill(0);
   engine.begin();
   const observers = instance.invariants.map((inv) => ({ name: inv.name, obs: inv.observe({ instance, state: engine.state, trace: engine.trace }) }));
@@ -54,9 +62,9 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   const label = (a: number) => (a >= n
     ? `${actorName(instance, a - n)} flush ${targetName(instance, OpKind.FLUSH, engine.state.oldestBufferedField(a - n))}`
     : `${actorName(instance, a)} ${opLabel(instance, engine.pendingKind(a), engine.pendingTarget(a))}`);
-  const finish = (violation?: Violation): ExecutionResult => {
-    const result = { decisions, steps: engine.steps, violation };
-    strategy.done({ decisions, violated: violation !== undefined });
+  const finish = (violation?: Violation, pruned = false): ExecutionResult => {
+    const result = { decisions, steps: engine.steps, violation, pruned };
+    strategy.done({ decisions, violated: violation !== undefined, pruned });
     return result;
   };
 
@@ -67,29 +75,37 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     if (safety) return finish(safety);
 
     const enabled = enabledActors(engine, n, paused, tso);
-    if (enabled.length === 0) return finish(quiescence(engine, observers));
+    if (enabled.length === 0) return finish(quiescence(engine, observers, paused));
 
-    const currentEnabled = current >= 0 && enabled.includes(current) && !paused[current];
+    const currentEnabled = current >= 0 && enabled.includes(current);
     const delays = (a: number) => tso && overtakes(engine, n, a);
-    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays };
+    const kind = (a: number) => (a >= n ? OpKind.FLUSH : engine.pendingKind(a));
+    const target = (a: number) => (a >= n ? engine.state.oldestBufferedField(a - n) : engine.pendingTarget(a));
+    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays, kind, target };
     const a = strategy.choose(choice);
+    if (a === PRUNE) return finish(undefined, true);
     decisions.push(a);
     if (a >= n) {
       engine.flush!(a - n);
-      for (let b = 0; b < n; b++) if (b !== a - n) paused[b] = false;
+      paused.fill(false);
+      writes++;
       continue;
     }
-    const kind = engine.pendingKind(a);
+    const stepKind = engine.pendingKind(a);
     engine.step(a);
-    for (let b = 0; b < n; b++) if (b !== a) paused[b] = false;
-    paused[a] = kind === OpKind.PAUSE;
+    if (changesSharedState(stepKind)) {
+      writes++;
+      for (let b = 0; b < n; b++) if (b !== a) paused[b] = false;
+    }
+    paused[a] = stepKind === OpKind.PAUSE && lookedAt[a] === writes;
+    lookedAt[a] = writes;
     current = a;
     if (++stepsOf[a] > instance.maxSteps) {
       feed(observers, engine, seen);
       return finish({
         invariant: 'no-livelock',
         at: engine.trace.length,
-        message: `${actorName(instance, a)} took more than ${instance.maxSteps} steps in one execution without finishing or going idle: it is stuck in a loop (last operation: ${opLabel(instance, kind, engine.pendingTarget(a))}). A retry or spin loop that other actors can keep going forever is a livelock.`,
+        message: `${actorName(instance, a)} took more than ${instance.maxSteps} steps in one execution without finishing or going idle: it is stuck in a loop (last operation: ${opLabel(instance, stepKind, engine.pendingTarget(a))}). A retry or spin loop that other actors can keep going forever is a livelock.`,
       });
     }
   }
@@ -98,25 +114,25 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
 function enabledActors(engine: Engine, n: number, paused: readonly boolean[], tso: boolean): number[] {
   const owner = engine.state.atomicOwner();
   const enabled: number[] = [];
-  let anyUnpaused = false;
   for (let a = 0; a < n; a++) {
     const k = engine.pendingKind(a);
-    if (k === DONE || k === FAILED) continue;
+    if (k === DONE || k === FAILED || paused[a]) continue;
     if (owner !== NO_OWNER && owner !== a) continue;
     if (k === OpKind.WAIT && engine.state.latch[engine.pendingTarget(a)] === 0) continue;
     enabled.push(a);
-    if (!paused[a]) anyUnpaused = true;
   }
   if (tso) {
     const quiet = enabled.length === 0;
     for (let a = 0; a < n; a++) {
-      if (engine.state.buffered(a) > 0 && (quiet || flushMatters(engine, n, a))) {
-        enabled.push(n + a);
-        anyUnpaused = true;
-      }
+      if (engine.state.buffered(a) > 0 && (quiet || flushMatters(engine, n, a))) enabled.push(n + a);
     }
   }
-  return anyUnpaused ? enabled.filter((a) => a >= n || !paused[a]) : enabled;
+  return enabled;
+}
+
+/** Operations after which a pausing actor may see something new (a load or a fence changes nothing). */
+export function changesSharedState(k: number): boolean {
+  return k !== OpKind.LOAD && k !== OpKind.FENCE && k !== OpKind.PAUSE && k !== OpKind.NOTE;
 }
 
 /**
@@ -167,9 +183,18 @@ function feed(observers: readonly { name: string; obs: Observer }[], engine: Eng
   return undefined;
 }
 
-function quiescence(engine: Engine, observers: readonly { name: string; obs: Observer }[]): Violation | undefined {
+function quiescence(engine: Engine, observers: readonly { name: string; obs: Observer }[], paused: readonly boolean[]): Violation | undefined {
   const instance: ModelInstance = engine.instance;
   const at = engine.trace.length;
+  const spinning = paused.findIndex((p, a) => p && engine.pendingKind(a) > 0);
+  if (spinning >= 0) {
+    const last = [...engine.trace].reverse().find((e) => e.actor === spinning && e.k === OpKind.LOAD);
+    return {
+      invariant: 'no-livelock',
+      at,
+      message: `${actorName(instance, spinning)} spins forever${last ? ` re-reading ${targetName(instance, OpKind.LOAD, last.t)} (${last.v})` : ''}: every other actor is done or blocked, so nothing can change what it waits for.`,
+    };
+  }
   for (let a = 0; a < instance.actors.length; a++) {
     if (engine.pendingKind(a) === OpKind.WAIT && engine.pendingValue(a) === 0) {
       const event = targetName(instance, OpKind.WAIT, engine.pendingTarget(a));

@@ -21,6 +21,10 @@ export interface Choice {
    * actor's buffered store to the same field (it reads a stale value, or its store lands first).
    */
   delays(actor: number): boolean;
+  /** OpKind of the actor's next operation (any actor, enabled or not; FLUSH for a flush choice). */
+  kind(actor: number): number;
+  /** Field, event or fence of the actor's next operation. */
+  target(actor: number): number;
   /** The pending operation of an actor as a person reads it ("driver load config.gen"). */
   label(actor: number): string;
 }
@@ -29,7 +33,12 @@ export interface ExecutionSummary {
   /** The actor chosen at each step. */
   readonly decisions: readonly number[];
   readonly violated: boolean;
+  /** The strategy abandoned the execution as redundant. */
+  readonly pruned?: boolean;
 }
+
+/** What choose() returns to abandon an execution that can only repeat explored ones (sleep sets). */
+export const PRUNE = -1;
 
 export interface Coverage {
   /** True when every schedule of the bounded space was explored. */

@@ -53,7 +53,7 @@ export const configGencount = defineModel<GencountProtocol, ConfigSpace>({
   reference,
   variants,
   invariants,
-  defaultPreemptions: 2,
+  defaultPreemptions: 3,
   maxSteps: (q) => 2000 + 50 * (q.updates + q.reads + q.writes + 2) * (q.configBytes / 4 + q.driverBytes / 4 + 8),
   build(params) {
     const c = configSpace(params);
