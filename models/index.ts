@@ -2,9 +2,11 @@
 import { UsageError, type ModelDef } from '../harness/core/model.ts';
 import { configGencount } from './config-gencount/index.ts';
 import { configLegacy } from './config-legacy/index.ts';
+import { configMsg } from './config-msg/index.ts';
 import { litmusSb } from './litmus-sb/index.ts';
+import { transportMsg } from './transport-msg/index.ts';
 
-export const MODELS: readonly ModelDef[] = [configGencount, configLegacy, litmusSb];
+export const MODELS: readonly ModelDef[] = [configGencount, configLegacy, configMsg, transportMsg, litmusSb];
 
 export function findModel(name: string): ModelDef {
   const m = MODELS.find((x) => x.name === name);
