@@ -14,6 +14,7 @@ import { STRATEGY_NAMES } from './explore/strategies.ts';
 import { loadCounterexample } from './report/counterexample.ts';
 import { renderTrace, table, wrap } from './report/text.ts';
 import { replay } from './replay.ts';
+import { nightlyCommand } from './nightly/command.ts';
 
 const USAGE = `usage: virtio-verify <command> [options]
 
@@ -22,6 +23,7 @@ const USAGE = `usage: virtio-verify <command> [options]
   check <model> --all-variants  every variant of a model, against its expected verdict
   check --all                   every variant of every model (the main job)
   replay <file.json>            re-run a saved counterexample and print its trace
+  nightly [options]             the CI suite within a budget, reports in reports/ (docs/nightly.md)
 
 check options:
   --variant V          variant to check (see list)
@@ -38,7 +40,8 @@ check options:
   --require-complete   exit 3 when the bounded space was not covered completely
   --out DIR            where reports/ and corpus/ go (default: the current directory)
   --json               one JSON document on stdout
-replay options: --engine E, --json`;
+replay options: --engine E, --json
+nightly options: --config FILE, --budget T (default 10m), --shard i/n, --out DIR, --json, --require-complete`;
 
 const OPTIONS = {
   variant: { type: 'string' },
@@ -57,6 +60,8 @@ const OPTIONS = {
   all: { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  config: { type: 'string' },
+  shard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,7 +85,8 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     case 'list': return list(values, out);
     case 'check': return checkCommand(rest, values, out);
     case 'replay': return replayCommand(rest, values, out);
-    default: throw new UsageError(`unknown command ${command} (commands: list, check, replay; see virtio-verify --help)`);
+    case 'nightly': return nightlyCommand(rest, values, out);
+    default: throw new UsageError(`unknown command ${command} (commands: list, check, replay, nightly; see virtio-verify --help)`);
   }
 }
 

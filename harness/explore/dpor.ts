@@ -19,6 +19,14 @@ import { OpKind } from '../core/ops.ts';
 import { changesSharedState } from './execution.ts';
 import { PRUNE, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
 
+interface Joins {
+  /** Joins of the clocks of every transition so far, of those that change shared state, of pauses, of atomic-section boundaries. */
+  readonly all: Int32Array;
+  readonly changes: Int32Array;
+  readonly pauses: Int32Array;
+  readonly globals: Int32Array;
+}
+
 interface Node {
   readonly enabled: readonly number[];
   /** kind and target of every actor's next operation at this state, by actor. */
@@ -32,8 +40,9 @@ interface Node {
   readonly backtrack: Set<number>;
   readonly done: Set<number>;
   chosen: number;
-  /** Vector clock of the transition taken from this state. */
+  /** Vector clock of the transition taken from this state, and the joins including it. */
   clock: Int32Array | undefined;
+  joins: Joins | undefined;
 }
 
 const WRITES = new Set<number>([OpKind.STORE, OpKind.ADD, OpKind.XCHG, OpKind.CAS]);
@@ -53,9 +62,65 @@ export function dependent(k1: number, t1: number, k2: number, t2: number): boole
   return false;
 }
 
+/**
+ * The transitions of the current path, indexed by what they touch, so that finding the dependent
+ * predecessors of an operation looks at a few short lists instead of the whole path (paths of
+ * the message models run to a thousand steps).
+ */
+class PathIndex {
+  readonly fieldWrites = new Map<number, number[]>();
+  readonly fieldReads = new Map<number, number[]>();
+  readonly events = new Map<number, number[]>();
+  readonly pauses: number[] = [];
+  readonly changes: number[] = [];
+  readonly globals: number[] = [];
+  /** Transitions 0 .. length-1 are indexed. */
+  length = 0;
+
+  add(i: number, k: number, t: number): void {
+    if (GLOBAL.has(k)) this.globals.push(i);
+    if (k === OpKind.PAUSE) this.pauses.push(i);
+    if (changesSharedState(k)) this.changes.push(i);
+    if (FIELD_OPS.has(k)) list(WRITES.has(k) ? this.fieldWrites : this.fieldReads, t).push(i);
+    else if (EVENT_OPS.has(k)) list(this.events, t).push(i);
+    this.length = i + 1;
+  }
+
+  truncate(d: number): void {
+    const cut = (xs: number[]) => { while (xs.length && xs[xs.length - 1] >= d) xs.pop(); };
+    for (const m of [this.fieldWrites, this.fieldReads, this.events]) for (const xs of m.values()) cut(xs);
+    cut(this.pauses); cut(this.changes); cut(this.globals);
+    this.length = Math.min(this.length, d);
+  }
+
+  /** Lists that hold every earlier transition dependent with an operation (k, t), atomic sections aside. */
+  candidates(k: number, t: number): readonly (readonly number[])[] {
+    if (k === OpKind.PAUSE) return [this.changes, this.globals];
+    const out: (readonly number[])[] = [this.globals];
+    if (FIELD_OPS.has(k)) {
+      out.push(this.fieldWrites.get(t) ?? []);
+      if (WRITES.has(k)) out.push(this.fieldReads.get(t) ?? []);
+    } else if (EVENT_OPS.has(k)) out.push(this.events.get(t) ?? []);
+    if (changesSharedState(k)) out.push(this.pauses);
+    return out;
+  }
+}
+
+function list(m: Map<number, number[]>, t: number): number[] {
+  let xs = m.get(t);
+  if (!xs) m.set(t, (xs = []));
+  return xs;
+}
+
+function join(into: Int32Array, from: Int32Array | undefined): void {
+  if (!from) return;
+  for (let k = 0; k < into.length; k++) if (from[k] > into[k]) into[k] = from[k];
+}
+
 export class DporStrategy implements Strategy {
   readonly name = 'dfs';
   private readonly stack: Node[] = [];
+  private readonly index = new PathIndex();
   /** Depth up to which the next execution replays the stack. */
   private replayTo = 0;
   private started = false;
@@ -84,6 +149,8 @@ export class DporStrategy implements Strategy {
       node.chosen = p;
       node.done.add(p);
       node.clock = undefined;
+      node.joins = undefined;
+      this.index.truncate(d);
       this.replayTo = d;
       return true;
     }
@@ -98,12 +165,8 @@ export class DporStrategy implements Strategy {
       this.actorClock = [];
     }
     let node = this.stack[depth];
-    if (depth < this.replayTo) {
-      this.advance(node, depth, c.actors);
-      return node.chosen;
-    }
-    if (depth === this.replayTo && node) {
-      // The branch point: its alternative was chosen in next().
+    if (depth <= this.replayTo && node) {
+      // Replaying the prefix, or at the branch point whose alternative next() chose.
       this.advance(node, depth, c.actors);
       return node.chosen;
     }
@@ -158,29 +221,53 @@ export class DporStrategy implements Strategy {
     }
     const node: Node = {
       enabled: c.enabled, kinds, targets, current: c.current, currentEnabled: c.currentEnabled, cost: this.cost,
-      sleep, backtrack: new Set(), done: new Set(), chosen: -1, clock: undefined,
+      sleep, backtrack: new Set(), done: new Set(), chosen: -1, clock: undefined, joins: undefined,
     };
     this.stack[depth] = node;
     this.stack.length = depth + 1;
     return node;
   }
 
-  /** Takes the node's chosen transition: its vector clock and its cost. */
+  /** Takes the node's chosen transition: its vector clock (computed once per path) and its cost. */
   private advance(node: Node, depth: number, n: number): void {
     const a = node.chosen;
     if (!node.clock) {
+      const k = node.kinds[a];
+      const t = node.targets[a];
+      const prev = this.stack[depth - 1]?.joins;
       const clock = new Int32Array(n);
-      const mine = this.actorClock[a];
-      if (mine) clock.set(mine);
-      for (let i = 0; i < depth; i++) {
-        const prev = this.stack[i];
-        if (prev.chosen !== a && dependent(prev.kinds[prev.chosen], prev.targets[prev.chosen], node.kinds[a], node.targets[a])) {
-          const pc = prev.clock!;
-          for (let k = 0; k < n; k++) if (pc[k] > clock[k]) clock[k] = pc[k];
-        }
+      join(clock, this.actorClock[a]);
+      join(clock, prev?.globals);
+      // The last write covers the writes and reads before it; reads after it matter to a write.
+      const lastOf = (xs: readonly number[] | undefined) => (xs && xs.length ? xs[xs.length - 1] : -1);
+      if (GLOBAL.has(k)) join(clock, prev?.all);
+      else if (k === OpKind.PAUSE) join(clock, prev?.changes);
+      else if (FIELD_OPS.has(k)) {
+        const w = lastOf(this.index.fieldWrites.get(t));
+        if (w >= 0) join(clock, this.stack[w].clock);
+        if (WRITES.has(k)) for (const r of this.index.fieldReads.get(t) ?? []) if (r > w) join(clock, this.stack[r].clock);
+      } else if (EVENT_OPS.has(k)) {
+        const e = lastOf(this.index.events.get(t));
+        if (e >= 0) join(clock, this.stack[e].clock);
       }
+      if (changesSharedState(k) && k !== OpKind.PAUSE) join(clock, prev?.pauses);
       clock[a] = depth + 1;
       node.clock = clock;
+      const zero = new Int32Array(n);
+      const grow = (base: Int32Array | undefined, yes: boolean) => {
+        if (!yes) return base ?? zero;
+        const j = new Int32Array(n);
+        join(j, base);
+        join(j, clock);
+        return j;
+      };
+      node.joins = {
+        all: grow(prev?.all, true),
+        changes: grow(prev?.changes, changesSharedState(k)),
+        pauses: grow(prev?.pauses, k === OpKind.PAUSE),
+        globals: grow(prev?.globals, GLOBAL.has(k)),
+      };
+      this.index.add(depth, k, t);
     }
     this.actorClock[a] = node.clock;
     if (node.currentEnabled && a !== node.current) this.cost++;
@@ -192,16 +279,27 @@ export class DporStrategy implements Strategy {
       const k = node.kinds[p];
       if (k <= 0) continue; // done or failed
       const seen = this.actorClock[p];
-      for (let i = depth - 1; i >= 0; i--) {
-        const prev = this.stack[i];
-        const q = prev.chosen;
-        if (q === p) continue;
-        if (!dependent(prev.kinds[q], prev.targets[q], k, node.targets[p])) continue;
-        if (seen && seen[q] >= i + 1) continue; // already ordered before p's operation: not a race
-        if (prev.enabled.includes(p)) this.addBacktrack(i, p);
-        else for (const e of prev.enabled) this.addBacktrack(i, e);
-        break;
+      const racing = (i: number) => {
+        const q = this.stack[i].chosen;
+        return q !== p && !(seen && seen[q] >= i + 1);
+      };
+      let last = -1;
+      if (GLOBAL.has(k)) {
+        for (let i = depth - 1; i >= 0; i--) if (racing(i)) { last = i; break; }
+      } else {
+        for (const xs of this.index.candidates(k, node.targets[p])) {
+          for (let j = xs.length - 1; j >= 0 && xs[j] > last; j--) {
+            if (racing(xs[j]) && dependent(this.stack[xs[j]].kinds[this.stack[xs[j]].chosen], this.stack[xs[j]].targets[this.stack[xs[j]].chosen], k, node.targets[p])) {
+              last = xs[j];
+              break;
+            }
+          }
+        }
       }
+      if (last < 0) continue;
+      const prev = this.stack[last];
+      if (prev.enabled.includes(p)) this.addBacktrack(last, p);
+      else for (const e of prev.enabled) this.addBacktrack(last, e);
     }
   }
 
