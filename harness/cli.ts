@@ -12,6 +12,7 @@ import { ENGINE_KINDS } from './engine/engine.ts';
 import { HARNESS_INVARIANTS } from './explore/execution.ts';
 import { STRATEGY_NAMES } from './explore/strategies.ts';
 import { loadCounterexample } from './report/counterexample.ts';
+import { saveMatrices, verdictMatrix } from './report/matrix.ts';
 import { renderTrace, table, wrap } from './report/text.ts';
 import { replay } from './replay.ts';
 import { nightlyCommand } from './nightly/command.ts';
@@ -219,6 +220,14 @@ function suiteOutput(reports: readonly CheckReport[], values: Values, out: (s: s
       : `${failing.length} of ${reports.length} variants did not give their expected verdict: ${failing.map((r) => `${r.model}/${r.variant}`).join(', ')}`);
     const files = reports.filter((r) => r.files).length;
     if (files) out(`${files} counterexamples written under ${values.out ?? '.'}/reports/counterexamples (replay any with: npx virtio-verify replay FILE)`);
+    const matrices = MODELS.filter((m) => reports.some((r) => r.model === m.name)).map((m) => verdictMatrix(m, reports));
+    for (const m of matrices) {
+      out('');
+      out(`${m.model}: variant x invariant`);
+      out(table([['variant', ...m.invariants], ...m.rows.map((r) => [r.variant, ...r.cells])]));
+    }
+    out('');
+    out(`verdict matrix (Markdown): ${saveMatrices(matrices, values.out ?? process.cwd())}`);
   }
   if (failing.length) return 1;
   return values['require-complete'] && incomplete.length ? 3 : 0;

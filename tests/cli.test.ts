@@ -80,6 +80,15 @@ describe('check and replay', () => {
     expect(r.stdout).toMatch(/INCOMPLETE/);
   });
 
+  it('--all-variants prints the verdict matrix and writes it as Markdown', () => {
+    const r = cli('check', 'config-legacy', '--all-variants', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/config-legacy: variant x invariant/);
+    const md = readFileSync(join(out, 'reports', 'verdict-matrix.md'), 'utf8');
+    expect(md).toMatch(/\| bump-per-change \| violates no-torn-read \| \*\*VIOLATED\*\*/);
+    expect(md).toMatch(/\| reference \| passes \| holds/);
+  });
+
   it('list names every variant with its expected verdict', () => {
     const r = cli('list', '--json');
     expect(r.code).toBe(0);
