@@ -34,6 +34,8 @@ export interface CheckOptions {
   readonly shrink?: boolean;
   /** Partial-order reduction for dfs (default true; applies under sc). */
   readonly reduction?: boolean;
+  /** Explore only this shard's part of the space (index from 1). */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 export interface CheckReport {
@@ -47,6 +49,7 @@ export interface CheckReport {
   readonly preemptions: number;
   /** dfs ran with partial-order reduction. */
   readonly reduction: boolean;
+  readonly shard?: { readonly index: number; readonly count: number };
   readonly expect: Expectation;
   readonly verdict: 'passed' | 'violated';
   readonly invariant?: string;
@@ -83,8 +86,9 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const strategyName = o.strategy ?? 'dfs';
   const seed = o.seed ?? 1;
   const preemptions = o.preemptions ?? def.defaultPreemptions;
-  const reduction = strategyName === 'dfs' && reduces({ reduction: o.reduction, memory });
-  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, reduction: o.reduction, memory });
+  const shard = o.shard ? { index: o.shard.index - 1, count: o.shard.count } : undefined;
+  const reduction = strategyName === 'dfs' && reduces({ reduction: o.reduction, memory, shard });
+  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, reduction: o.reduction, memory, shard });
   const spec = { model: def.name, variant, params };
   const engine = await createEngine(engineKind, spec, memory);
   let result: ExploreResult;
@@ -117,7 +121,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const counterexample = v ? makeCounterexample(engine.instance, v, { engine: engineKind, memory, strategy: strategyName, seed, stats }) : undefined;
   const files = counterexample && o.root !== undefined ? saveCounterexample(counterexample, o.root) : undefined;
   return {
-    model: def.name, variant, params, engine: engineKind, strategy: strategyName, memory, seed, preemptions, reduction,
+    model: def.name, variant, params, engine: engineKind, strategy: strategyName, memory, seed, preemptions, reduction, shard: o.shard,
     expect, verdict: result.verdict, invariant: v?.invariant, complete: result.complete, budgetExhausted: result.budgetExhausted,
     coverage: result.coverage, executions: result.executions, steps: result.steps, seconds: result.seconds,
     asExpected: meets(expect, result.verdict, v?.invariant), counterexample, files,

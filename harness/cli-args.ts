@@ -31,3 +31,13 @@ export function parseChoice<T extends string>(text: string | undefined, option: 
   if (!(choices as readonly string[]).includes(text)) throw new UsageError(`unknown ${option} ${text} (choose from: ${choices.join(', ')})`);
   return text as T;
 }
+
+/** "2/4" -> shard 2 of 4 (index from 1). */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new UsageError(`--shard takes i/n such as 1/4 (shard i of n, from 1), not "${text}"`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index < 1 || index > count) throw new UsageError(`--shard ${text}: i must be from 1 to n, and n at least 1`);
+  return { index, count };
+}

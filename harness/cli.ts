@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { MODELS, findModel } from '../models/index.ts';
 import { check, type CheckOptions, type CheckReport } from './check.ts';
-import { parseChoice, parseDuration, parseInteger, parseParams } from './cli-args.ts';
+import { parseChoice, parseDuration, parseInteger, parseParams, parseShard } from './cli-args.ts';
 import { UsageError } from './core/model.ts';
 import { ENGINE_KINDS } from './engine/engine.ts';
 import { HARNESS_INVARIANTS } from './explore/execution.ts';
@@ -15,6 +15,9 @@ import { loadCounterexample } from './report/counterexample.ts';
 import { saveMatrices, verdictMatrix } from './report/matrix.ts';
 import { renderTrace, table, wrap } from './report/text.ts';
 import { replay } from './replay.ts';
+import { loadShardResult, mergeShards, type Merged, type ShardResult } from './merge.ts';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { nightlyCommand } from './nightly/command.ts';
 
 const USAGE = `usage: virtio-verify <command> [options]
@@ -24,6 +27,7 @@ const USAGE = `usage: virtio-verify <command> [options]
   check <model> --all-variants  every variant of a model, against its expected verdict
   check --all                   every variant of every model (the main job)
   replay <file.json>            re-run a saved counterexample and print its trace
+  merge <shard.json>...         merge the --json results of a sharded check into one verdict
   nightly [options]             the CI suite within a budget, reports in reports/ (docs/nightly.md)
 
 check options:
@@ -33,6 +37,8 @@ check options:
   --memory M           sc (default)
   --preemptions N      preemption bound for dfs (default: the model's)
   --no-reduction       dfs without partial-order reduction (for comparison; tso always runs without)
+  --shard i/n          explore only shard i of n (deterministic split; sharded dfs runs without reduction)
+  --workers N          split the search over N processes on this machine and merge their results
   --budget T           stop after T (500ms, 30s, 10m); the report then says incomplete
   --seed N             seed for random and pct (default 1)
   --executions N       executions for random and pct (default: until the budget, or 1000)
@@ -57,6 +63,7 @@ const OPTIONS = {
   param: { type: 'string', multiple: true },
   'require-complete': { type: 'boolean' },
   'no-reduction': { type: 'boolean' },
+  workers: { type: 'string' },
   'all-variants': { type: 'boolean' },
   all: { type: 'boolean' },
   out: { type: 'string' },
@@ -84,10 +91,11 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
   }
   switch (command) {
     case 'list': return list(values, out);
-    case 'check': return checkCommand(rest, values, out);
+    case 'check': return checkCommand(rest, values, out, argv);
     case 'replay': return replayCommand(rest, values, out);
+    case 'merge': return mergeCommand(rest, values, out);
     case 'nightly': return nightlyCommand(rest, values, out);
-    default: throw new UsageError(`unknown command ${command} (commands: list, check, replay, nightly; see virtio-verify --help)`);
+    default: throw new UsageError(`unknown command ${command} (commands: list, check, replay, merge, nightly; see virtio-verify --help)`);
   }
 }
 
@@ -137,12 +145,18 @@ function checkOptions(values: Values): Omit<CheckOptions, 'model' | 'variant'> {
     executions: parseInteger(values.executions, '--executions', 1) ?? ((values.strategy === 'random' || values.strategy === 'pct') && values.budget === undefined ? 1000 : undefined),
     depth: parseInteger(values.depth, '--depth', 1),
     reduction: values['no-reduction'] ? false : undefined,
+    shard: values.shard === undefined ? undefined : parseShard(values.shard),
     root: values.out ?? process.cwd(),
   };
 }
 
-async function checkCommand(args: readonly string[], values: Values, out: (s: string) => void): Promise<number> {
+async function checkCommand(args: readonly string[], values: Values, out: (s: string) => void, argv: readonly string[]): Promise<number> {
   const options = checkOptions(values);
+  const workers = parseInteger(values.workers, '--workers', 1);
+  if (workers !== undefined && workers > 1) {
+    if (values.all || values['all-variants'] || values.shard) throw new UsageError('--workers splits one check; it cannot be combined with --all, --all-variants or --shard');
+    return workersCommand(argv, workers, values, out);
+  }
   if (values.all || values['all-variants']) {
     if (values.variant) throw new UsageError('--variant cannot be combined with --all or --all-variants');
     if (values.all && args.length) throw new UsageError('check --all takes no model name');
@@ -170,7 +184,7 @@ function jsonOf(r: CheckReport) {
     model: r.model, variant: r.variant, verdict: r.verdict, complete: r.complete, executions: r.executions, seconds: r.seconds,
     invariant: r.invariant, counterexample: r.files?.[0], message: r.counterexample?.message, shrink: r.counterexample?.stats,
     expected: r.expect, asExpected: r.asExpected, steps: r.steps, budgetExhausted: r.budgetExhausted, coverage: r.coverage,
-    engine: r.engine, strategy: r.strategy, reduction: r.reduction, memory: r.memory, seed: r.seed, preemptions: r.preemptions, params: r.params,
+    engine: r.engine, strategy: r.strategy, reduction: r.reduction, memory: r.memory, seed: r.seed, preemptions: r.preemptions, params: r.params, shard: r.shard,
   };
 }
 
@@ -246,4 +260,44 @@ async function replayCommand(args: readonly string[], values: Values, out: (s: s
     out(r.sameTrace ? '\ntrace identical to the one in the file' : `\nthe trace differs from the file's: ${r.difference}`);
   }
   return r.invariant ? 1 : 0;
+}
+
+function mergedOutput(m: Merged, values: Values, out: (s: string) => void): number {
+  if (values.json) out(JSON.stringify(m, null, 1));
+  else {
+    out(`${m.model}/${m.variant} over ${m.shards} shards: ${m.verdict === 'violated' ? `VIOLATED ${m.invariant}` : `PASSED${m.complete ? ', complete' : ', INCOMPLETE'}`} (${m.executions} executions, ${m.steps} steps, ${m.seconds.toFixed(2)} s for the slowest shard)`);
+    for (const v of m.violations) out(`  shard ${v.shard}: violated ${v.invariant}${v.counterexample ? `, counterexample ${v.counterexample}` : ''}`);
+  }
+  if (m.verdict === 'violated') return 1;
+  return values['require-complete'] && !m.complete ? 3 : 0;
+}
+
+async function mergeCommand(args: readonly string[], values: Values, out: (s: string) => void): Promise<number> {
+  if (args.length === 0) throw new UsageError('merge needs the --json results of the shards');
+  return mergedOutput(mergeShards(args.map(loadShardResult)), values, out);
+}
+
+/** Runs the same check as N shard processes side by side (one per core) and merges them. */
+async function workersCommand(argv: readonly string[], workers: number, values: Values, out: (s: string) => void): Promise<number> {
+  const bin = fileURLToPath(new URL('../bin/virtio-verify.js', import.meta.url));
+  const base: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--workers') { i++; continue; }
+    if (argv[i].startsWith('--workers=') || argv[i] === '--json') continue;
+    base.push(argv[i]);
+  }
+  const runs = Array.from({ length: workers }, (_, k) => new Promise<ShardResult>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...base, '--shard', `${k + 1}/${workers}`, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => {
+      if (code === 0 || code === 1 || code === 3) {
+        try { resolve(JSON.parse(stdout) as ShardResult); return; } catch { /* fall through */ }
+      }
+      reject(new UsageError(`worker ${k + 1}/${workers} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`));
+    });
+  }));
+  return mergedOutput(mergeShards(await Promise.all(runs)), values, out);
 }

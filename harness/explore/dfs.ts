@@ -35,7 +35,17 @@ export class DfsStrategy implements Strategy {
   private beyondBound = 0;
   private exhausted = false;
 
-  constructor(readonly maxPreemptions = Number.POSITIVE_INFINITY) {}
+  /** Branches of the first execution so far, dealt round-robin to the shards. */
+  private rootBranches = 0;
+  private inRoot = true;
+
+  /**
+   * `shard` splits the search deterministically: every shard runs the first execution, and the
+   * branches found in it (the roots of disjoint subtrees) are dealt round-robin; each shard
+   * explores only its own subtrees, so the shards together run every schedule exactly once, plus
+   * the first execution once per extra shard.
+   */
+  constructor(readonly maxPreemptions = Number.POSITIVE_INFINITY, private readonly shard = { index: 0, count: 1 }) {}
 
   next(): boolean {
     this.decisions = [];
@@ -85,11 +95,15 @@ export class DfsStrategy implements Strategy {
 
   done(_: ExecutionSummary): void {
     this.executionsAtLevel[this.level]++;
+    this.inRoot = false;
   }
 
   coverage(): Coverage {
     const bound = Number.isFinite(this.maxPreemptions) ? this.maxPreemptions : undefined;
     const details: Record<string, number | string> = {
+      // Each shard but the first repeats the first execution; merging subtracts these.
+      duplicateExecutions: this.shard.index > 0 ? 1 : 0,
+      estimatedFractionExplored: this.estimate(),
       preemptionsReached: this.level,
       beyondBound: this.beyondBound,
       pendingAtLevel: this.pending[this.level]?.length ?? 0,
@@ -104,7 +118,22 @@ export class DfsStrategy implements Strategy {
     return { complete: false, space: `schedules in order of preemptions, stopped at ${this.level} preemptions${bound !== undefined ? ` (bound ${bound})` : ''}`, details };
   }
 
+  /**
+   * Share of the bounded space explored, as a budget-cut run can estimate it: whole levels count
+   * as done, the current level by its executions against the branches still pending in it (a
+   * lower bound for the levels above, whose size is not known yet).
+   */
+  private estimate(): number {
+    if (this.exhausted) return 1;
+    const bound = Number.isFinite(this.maxPreemptions) ? this.maxPreemptions : this.level + 1;
+    const doneHere = this.executionsAtLevel[this.level] ?? 0;
+    const pendingHere = this.pending[this.level]?.length ?? 0;
+    const levelShare = doneHere / Math.max(1, doneHere + pendingHere);
+    return Math.min(1, (this.level + levelShare) / (bound + 1));
+  }
+
   private file(c: Choice, actor: number): void {
+    if (this.inRoot && this.rootBranches++ % this.shard.count !== this.shard.index) return;
     // Past its branch point an execution only follows defaults, so its preemptions are its level.
     const level = this.preemptions + choiceCost(c, actor);
     if (level > this.maxPreemptions) {

@@ -19,18 +19,30 @@ export interface StrategyOptions {
   /** Partial-order reduction for dfs (default on). */
   readonly reduction?: boolean;
   readonly memory?: MemoryModel;
+  /** This run's part of a sharded search: index from 0, count of shards. */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
-/** Whether dfs reduces: on by default, and only under sc (tso flushes have no happens-before yet). */
-export function reduces(o: Pick<StrategyOptions, 'reduction' | 'memory'>): boolean {
-  return o.reduction !== false && (o.memory ?? 'sc') === 'sc';
+/**
+ * Whether dfs reduces: on by default, only under sc (tso flushes have no happens-before yet), and
+ * not in sharded runs (a race found in one shard's subtree adds backtrack points in another's).
+ */
+export function reduces(o: Pick<StrategyOptions, 'reduction' | 'memory' | 'shard'>): boolean {
+  return o.reduction !== false && (o.memory ?? 'sc') === 'sc' && (o.shard?.count ?? 1) === 1;
+}
+
+function share(executions: number | undefined, shard: { index: number; count: number }): number {
+  if (executions === undefined) return Number.POSITIVE_INFINITY;
+  return Math.floor(executions / shard.count) + (shard.index < executions % shard.count ? 1 : 0);
 }
 
 export function makeStrategy(name: string, o: StrategyOptions): Strategy {
+  const shard = o.shard ?? { index: 0, count: 1 };
   switch (name) {
-    case 'dfs': return reduces(o) ? new DporStrategy(o.preemptions) : new DfsStrategy(o.preemptions);
-    case 'random': return new RandomStrategy(o.seed, o.executions ?? Number.POSITIVE_INFINITY);
-    case 'pct': return new PctStrategy(o.seed, o.depth ?? 3, o.executions ?? Number.POSITIVE_INFINITY);
+    case 'dfs': return reduces(o) ? new DporStrategy(o.preemptions) : new DfsStrategy(o.preemptions, shard);
+    // Sampling strategies shard by seed and share the executions out.
+    case 'random': return new RandomStrategy(o.seed + shard.index * 1_000_003, share(o.executions, shard));
+    case 'pct': return new PctStrategy(o.seed + shard.index * 1_000_003, o.depth ?? 3, share(o.executions, shard));
     default: throw new UsageError(`unknown strategy ${name} (strategies: ${STRATEGY_NAMES.join(', ')})`);
   }
 }

@@ -270,11 +270,4 @@ export function parseConfig(data: unknown, file: string, base: string, cwd: stri
 }
 
 /** "2/5" -> { index: 2, count: 5 }; 1-based. */
-export function parseShard(text: string): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--shard takes i/n such as 1/4 (shard i of n, from 1), not "${text}"`);
-  const index = Number(m[1]);
-  const count = Number(m[2]);
-  if (count < 1 || index < 1 || index > count) throw new UsageError(`--shard ${text}: i must be from 1 to n, and n at least 1`);
-  return { index, count };
-}
+export { parseShard } from '../cli-args.ts';
