@@ -34,6 +34,8 @@ export interface CheckOptions {
   readonly shrink?: boolean;
   /** Partial-order reduction for dfs (default true; applies under sc). */
   readonly reduction?: boolean;
+  /** dfs prunes revisited states (and runs without partial-order reduction). */
+  readonly stateHashing?: boolean;
   /** Explore only this shard's part of the space (index from 1). */
   readonly shard?: { readonly index: number; readonly count: number };
 }
@@ -87,8 +89,8 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const seed = o.seed ?? 1;
   const preemptions = o.preemptions ?? def.defaultPreemptions;
   const shard = o.shard ? { index: o.shard.index - 1, count: o.shard.count } : undefined;
-  const reduction = strategyName === 'dfs' && reduces({ reduction: o.reduction, memory, shard });
-  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, reduction: o.reduction, memory, shard });
+  const reduction = strategyName === 'dfs' && reduces({ reduction: o.reduction, memory, shard, stateHashing: o.stateHashing });
+  const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, reduction: o.reduction, memory, shard, stateHashing: o.stateHashing });
   const spec = { model: def.name, variant, params };
   const engine = await createEngine(engineKind, spec, memory);
   let result: ExploreResult;

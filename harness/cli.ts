@@ -37,6 +37,7 @@ check options:
   --memory M           sc (default)
   --preemptions N      preemption bound for dfs (default: the model's)
   --no-reduction       dfs without partial-order reduction (for comparison; tso always runs without)
+  --state-hashing      dfs prunes states it has seen (memory, actors' histories, oracle state) and reports distinct states
   --shard i/n          explore only shard i of n (deterministic split; sharded dfs runs without reduction)
   --workers N          split the search over N processes on this machine and merge their results
   --budget T           stop after T (500ms, 30s, 10m); the report then says incomplete
@@ -63,6 +64,7 @@ const OPTIONS = {
   param: { type: 'string', multiple: true },
   'require-complete': { type: 'boolean' },
   'no-reduction': { type: 'boolean' },
+  'state-hashing': { type: 'boolean' },
   workers: { type: 'string' },
   'all-variants': { type: 'boolean' },
   all: { type: 'boolean' },
@@ -145,6 +147,7 @@ function checkOptions(values: Values): Omit<CheckOptions, 'model' | 'variant'> {
     executions: parseInteger(values.executions, '--executions', 1) ?? ((values.strategy === 'random' || values.strategy === 'pct') && values.budget === undefined ? 1000 : undefined),
     depth: parseInteger(values.depth, '--depth', 1),
     reduction: values['no-reduction'] ? false : undefined,
+    stateHashing: values['state-hashing'] ? true : undefined,
     shard: values.shard === undefined ? undefined : parseShard(values.shard),
     root: values.out ?? process.cwd(),
   };

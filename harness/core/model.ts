@@ -61,6 +61,12 @@ export interface OracleContext {
 export interface Observer {
   onEntry?(e: TraceEntry, index: number): string | undefined;
   atQuiescence?(): string | undefined;
+  /**
+   * What the observer remembers that can still change its verdict, as a canonical string (no
+   * trace positions). Two executions in the same state with the same keys have the same futures,
+   * so state hashing may prune one; an observer without a key turns pruning off.
+   */
+  key?(): string;
 }
 
 export interface Invariant {

@@ -136,6 +136,31 @@ export class SharedState {
     return this.ctl[CTL_OWNER];
   }
 
+  /**
+   * A 53-bit fingerprint of the shared state: fields, events, the atomic-section owner and, under
+   * tso, the store buffers. Two FNV-1a hashes with different seeds keep collisions rare.
+   */
+  fingerprint(): [number, number] {
+    const bytes = new Uint8Array(this.sab, 0, this.layout.size + 4 * (this.eventCount + CTL_WORDS));
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193 ^ 0x5bd1e995;
+    for (let i = 0; i < bytes.length; i++) {
+      h1 = Math.imul(h1 ^ bytes[i], 0x01000193);
+      h2 = Math.imul(h2 ^ bytes[i], 0x5bd1e995);
+    }
+    if (this.ctl[CTL_TSO]) {
+      for (let i = 0; i < this.sbHead.length; i++) { h1 = Math.imul(h1 ^ this.sbHead[i], 0x01000193); h2 = Math.imul(h2 ^ this.sbHead[i], 0x5bd1e995); }
+      for (let a = 0; a < MAX_ACTORS; a++) {
+        for (let j = 0; j < this.sbHead[2 * a + 1]; j++) {
+          const k = a * BUFFER_CAPACITY + ((this.sbHead[2 * a] + j) % BUFFER_CAPACITY);
+          h1 = Math.imul(h1 ^ this.sbField[k] ^ (this.sbValue[k] | 0), 0x01000193);
+          h2 = Math.imul(h2 ^ this.sbField[k] ^ (this.sbValue[k] | 0), 0x5bd1e995);
+        }
+      }
+    }
+    return [h1 >>> 0, h2 >>> 0];
+  }
+
   /** Stores of the actor not yet visible to others. */
   buffered(actor: number): number {
     return this.sbHead[2 * actor + 1];

@@ -10,7 +10,7 @@
  * a preemption. Under tso a choice also costs one when it lets an access overtake a buffered store
  * (see choiceCost in strategy.ts).
  */
-import { choiceCost, defaultChoice, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
+import { choiceCost, defaultChoice, PRUNE, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
 
 interface Branch {
   /** Decisions of the execution the branch was found in; the first `at` are replayed. */
@@ -45,7 +45,17 @@ export class DfsStrategy implements Strategy {
    * explores only its own subtrees, so the shards together run every schedule exactly once, plus
    * the first execution once per extra shard.
    */
-  constructor(readonly maxPreemptions = Number.POSITIVE_INFINITY, private readonly shard = { index: 0, count: 1 }) {}
+  /** State fingerprint -> fewest preemptions it was reached with (state hashing). */
+  private readonly visited = new Map<number, number>();
+  private revisits = 0;
+  private unhashable = false;
+
+  constructor(
+    readonly maxPreemptions = Number.POSITIVE_INFINITY,
+    private readonly shard = { index: 0, count: 1 },
+    /** Prune an execution when it reaches a state already explored with no more preemptions. */
+    private readonly stateHashing = false,
+  ) {}
 
   next(): boolean {
     this.decisions = [];
@@ -82,6 +92,19 @@ export class DfsStrategy implements Strategy {
     } else if (b && c.step === b.at) {
       actor = b.actor;
     } else {
+      if (this.stateHashing && !this.unhashable) {
+        const key = c.stateKey();
+        if (key === undefined) this.unhashable = true;
+        else {
+          const seen = this.visited.get(key);
+          // Everything after a state depends only on the state (and the preemptions left).
+          if (seen !== undefined && seen <= this.preemptions) {
+            this.revisits++;
+            return PRUNE;
+          }
+          this.visited.set(key, this.preemptions);
+        }
+      }
       actor = defaultChoice(c);
       for (const other of c.enabled) {
         // A flush nobody is about to observe commutes with the default step and stays enabled
@@ -104,6 +127,7 @@ export class DfsStrategy implements Strategy {
       // Each shard but the first repeats the first execution; merging subtracts these.
       duplicateExecutions: this.shard.index > 0 ? 1 : 0,
       estimatedFractionExplored: this.estimate(),
+      ...(this.stateHashing ? { distinctStates: this.unhashable ? 'unavailable: an oracle of this model has no state key' : this.visited.size, prunedRevisits: this.revisits } : {}),
       preemptionsReached: this.level,
       beyondBound: this.beyondBound,
       pendingAtLevel: this.pending[this.level]?.length ?? 0,

@@ -51,6 +51,7 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   // a pause sleeps only if nothing changed since the actor last looked.
   let writes = 0;
   const lookedAt = new Array<number>(n).fill(0);
+  const history = new Uint32Array(n).fill(0x811c9dc5);
   const stepsOf = new Array<number>(n).fill(0);
   engine.begin();
   const observers = instance.invariants.map((inv) => ({ name: inv.name, obs: inv.observe({ instance, state: engine.state, trace: engine.trace }) }));
@@ -81,7 +82,25 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     const delays = (a: number) => tso && overtakes(engine, n, a);
     const kind = (a: number) => (a >= n ? OpKind.FLUSH : engine.pendingKind(a));
     const target = (a: number) => (a >= n ? engine.state.oldestBufferedField(a - n) : engine.pendingTarget(a));
-    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays, kind, target };
+    const stateKey = () => {
+      const keys: string[] = [];
+      for (const { obs } of observers) {
+        const k = obs.key?.();
+        if (k === undefined) return undefined;
+        keys.push(k);
+      }
+      let [h1, h2] = engine.state.fingerprint();
+      const mix = (x: number) => { h1 = Math.imul(h1 ^ x, 0x01000193); h2 = Math.imul(h2 ^ x, 0x5bd1e995); };
+      for (let b = 0; b < n; b++) {
+        mix(history[b]); mix(engine.pendingKind(b)); mix(engine.pendingTarget(b)); mix(engine.pendingValue(b) | 0);
+        mix(paused[b] ? 1 : 0); mix(lookedAt[b] === writes ? 1 : 0);
+      }
+      mix(current);
+      const text = keys.join('\u0000');
+      for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
+      return (h1 >>> 0) * 2 ** 21 + ((h2 >>> 0) & 0x1fffff);
+    };
+    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays, kind, target, stateKey };
     const a = strategy.choose(choice);
     if (a === PRUNE) return finish(undefined, true);
     decisions.push(a);
@@ -92,7 +111,14 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
       continue;
     }
     const stepKind = engine.pendingKind(a);
+    const stepTarget = engine.pendingTarget(a);
+    const before = engine.trace.length;
     engine.step(a);
+    // The actor's local state is a function of the values it has seen: fold them into its history.
+    for (let i = before; i < engine.trace.length; i++) {
+      const e = engine.trace[i];
+      if (e.actor === a && e.k === stepKind && e.t === stepTarget) { history[a] = Math.imul(history[a] ^ (e.k * 131 + e.t * 7919 + (e.v | 0)), 0x01000193) >>> 0; break; }
+    }
     if (changesSharedState(stepKind)) {
       writes++;
       for (let b = 0; b < n; b++) if (b !== a) paused[b] = false;

@@ -19,6 +19,8 @@ export interface StrategyOptions {
   /** Partial-order reduction for dfs (default on). */
   readonly reduction?: boolean;
   readonly memory?: MemoryModel;
+  /** Prune revisited states (plain dfs only: sleep sets and state caching do not mix soundly). */
+  readonly stateHashing?: boolean;
   /** This run's part of a sharded search: index from 0, count of shards. */
   readonly shard?: { readonly index: number; readonly count: number };
 }
@@ -27,8 +29,8 @@ export interface StrategyOptions {
  * Whether dfs reduces: on by default, only under sc (tso flushes have no happens-before yet), and
  * not in sharded runs (a race found in one shard's subtree adds backtrack points in another's).
  */
-export function reduces(o: Pick<StrategyOptions, 'reduction' | 'memory' | 'shard'>): boolean {
-  return o.reduction !== false && (o.memory ?? 'sc') === 'sc' && (o.shard?.count ?? 1) === 1;
+export function reduces(o: Pick<StrategyOptions, 'reduction' | 'memory' | 'shard' | 'stateHashing'>): boolean {
+  return o.reduction !== false && !o.stateHashing && (o.memory ?? 'sc') === 'sc' && (o.shard?.count ?? 1) === 1;
 }
 
 function share(executions: number | undefined, shard: { index: number; count: number }): number {
@@ -39,7 +41,7 @@ function share(executions: number | undefined, shard: { index: number; count: nu
 export function makeStrategy(name: string, o: StrategyOptions): Strategy {
   const shard = o.shard ?? { index: 0, count: 1 };
   switch (name) {
-    case 'dfs': return reduces(o) ? new DporStrategy(o.preemptions) : new DfsStrategy(o.preemptions, shard);
+    case 'dfs': return reduces(o) ? new DporStrategy(o.preemptions) : new DfsStrategy(o.preemptions, shard, o.stateHashing);
     // Sampling strategies shard by seed and share the executions out.
     case 'random': return new RandomStrategy(o.seed + shard.index * 1_000_003, share(o.executions, shard));
     case 'pct': return new PctStrategy(o.seed + shard.index * 1_000_003, o.depth ?? 3, share(o.executions, shard));

@@ -25,6 +25,12 @@ export interface Choice {
   kind(actor: number): number;
   /** Field, event or fence of the actor's next operation. */
   target(actor: number): number;
+  /**
+   * Fingerprint of the whole state: shared memory, each actor's history of values seen (its local
+   * state, actors being deterministic), next operations, the current actor and the oracles'
+   * memory. Undefined when an oracle cannot name its state (then nothing may be pruned).
+   */
+  stateKey(): number | undefined;
   /** The pending operation of an actor as a person reads it ("driver load config.gen"). */
   label(actor: number): string;
 }

@@ -44,6 +44,7 @@ export function registerInvariant(spec: RegisterSpec): Invariant {
       const visibility = new StoreVisibility(ctx);
       const readStart = new Map<number, number>();
       let lastAccepted: { values: readonly number[]; at: number; actor: number } | undefined;
+      const closed = new Set<number>();
       const step = (i: number) => (i < 0 ? 'the start' : `step ${ctx.trace[i]?.step ?? ctx.trace.length}`);
       const until = (v: Version) => {
         const next = history.versions[v.index + 1];
@@ -58,10 +59,11 @@ export function registerInvariant(spec: RegisterSpec): Invariant {
           if (e.t === spec.updateBegin.id) history.beginUpdate(e.data ?? [], i);
           // Under tso the update is over only when its stores have left the writer's store buffer.
           else if (e.t === spec.updateEnd.id) visibility.whenVisible(e.actor, i, (at) => history.endUpdate(at));
-          else if (e.t === spec.readBegin.id) readStart.set(e.actor, i);
+          else if (e.t === spec.readBegin.id) { readStart.set(e.actor, i); closed.delete(e.actor); }
           else if (e.t === spec.readAccept.id) {
             const values = e.data ?? [];
             lastAccepted = { values, at: i, actor: e.actor };
+            closed.add(e.actor);
             const from = readStart.get(e.actor) ?? 0;
             if (!spec.checkTorn || history.match(values, from, i)) return undefined;
             const window = history.admissible(from, i);
@@ -72,6 +74,19 @@ export function registerInvariant(spec: RegisterSpec): Invariant {
               + `Possible values during the read: ${shown.map((v) => (v === undefined ? `... (${window.length} versions in all) ...` : `${history.describe(v)} (${v.begin < 0 ? 'initial' : `update began at ${step(v.begin)}`}, ${until(v)})`)).join('; ')}.`;
           }
           return undefined;
+        },
+        key() {
+          // Versions and which have ended; for each open read, the oldest version it may still
+          // accept (the reads' start positions matter only through that); the last value accepted.
+          const ends = history.versions.map((v) => (v.end === undefined ? 0 : 1)).join('');
+          const open = [...readStart].filter(([a]) => !closed.has(a)).sort((x, y) => x[0] - y[0]).map(([a, from]) => {
+            const oldest = history.versions.find((v) => {
+              const next = history.versions[v.index + 1];
+              return next === undefined || next.end === undefined || next.end >= from;
+            });
+            return `${a}:${oldest?.index ?? -1}`;
+          });
+          return `${ends}|${open.join(',')}|${lastAccepted ? `${lastAccepted.actor}:${lastAccepted.values.join(',')}` : ''}|${visibility.key()}`;
         },
         atQuiescence() {
           if (!spec.checkConvergence) return undefined;

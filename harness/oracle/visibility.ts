@@ -32,6 +32,11 @@ export class StoreVisibility {
     }
   }
 
+  /** The pending work as a canonical string, for state hashing. */
+  key(): string {
+    return `${[...this.buffered].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]).join(';')}|${this.waiting.map((w) => `${w.actor}:${w.remaining}`).join(';')}`;
+  }
+
   /** Calls `then` with the trace index at which every store the actor made so far is visible. */
   whenVisible(actor: number, index: number, then: (index: number) => void): void {
     const pending = this.buffered.get(actor) ?? 0;

@@ -65,6 +65,7 @@ export const litmusSb = defineModel<SbProtocol, Litmus>({
             if (e.k === OpKind.NOTE && e.t === NOTES.result.id) results[e.actor] = e.data?.[0] ?? -1;
             return undefined;
           },
+          key: () => results.join(','),
           atQuiescence() {
             return results[0] === 0 && results[1] === 0
               ? 'p0 read y = 0 and p1 read x = 0: each load ran while the other side\'s store was still in its store buffer, an outcome no interleaving of the two programs gives (store then load with no virtio_mb between).'
