@@ -5,8 +5,10 @@ import { configLegacy } from './config-legacy/index.ts';
 import { configMsg } from './config-msg/index.ts';
 import { litmusSb } from './litmus-sb/index.ts';
 import { transportMsg } from './transport-msg/index.ts';
+import { vringPacked } from './vring-packed/index.ts';
+import { vringSplit } from './vring-split/index.ts';
 
-export const MODELS: readonly ModelDef[] = [configGencount, configLegacy, configMsg, transportMsg, litmusSb];
+export const MODELS: readonly ModelDef[] = [configGencount, configLegacy, configMsg, transportMsg, litmusSb, vringSplit, vringPacked];
 
 export function findModel(name: string): ModelDef {
   const m = MODELS.find((x) => x.name === name);
