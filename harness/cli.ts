@@ -19,6 +19,8 @@ import { loadShardResult, mergeShards, type Merged, type ShardResult } from './m
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nightlyCommand } from './nightly/command.ts';
+import { corpusCommand, fuzzCommand } from './fuzz/command.ts';
+import { validateCommand } from './validate.ts';
 
 const USAGE = `usage: virtio-verify <command> [options]
 
@@ -29,6 +31,10 @@ const USAGE = `usage: virtio-verify <command> [options]
   replay <file.json>            re-run a saved counterexample and print its trace
   merge <shard.json>...         merge the --json results of a sharded check into one verdict
   nightly [options]             the CI suite within a budget, reports in reports/ (docs/nightly.md)
+  fuzz <target> [options]       fuzz message streams (docs/fuzzing.md): transport-msg-device, transport-msg-driver
+  corpus show FILE              decode a saved message stream (corpus/msg/, reports/fuzz/)
+  validate --impl FILE --role R --scheme M [options]
+                                your driver or device in place of ours: a conformance report (docs/third-party.md)
 
 check options:
   --variant V          variant to check (see list)
@@ -49,7 +55,11 @@ check options:
   --out DIR            where reports/ and corpus/ go (default: the current directory)
   --json               one JSON document on stdout
 replay options: --engine E, --json
-nightly options: --config FILE, --budget T (default 10m), --shard i/n, --out DIR, --json, --require-complete`;
+validate options: --impl FILE|"COMMAND ARGS" (a .mjs/.js/.ts module, or a command speaking virtio-msg on stdin/stdout),
+  --role driver|device, --scheme M, --step-timeout T (default 2s), --memory-limit MB (heap of a module's worker, address space of a command),
+  and --strategy, --memory, --preemptions, --budget, --seed, --executions, --depth, --param, --json, --require-complete as for check
+nightly options: --config FILE, --budget T (default 10m), --shard i/n, --out DIR, --json, --require-complete
+fuzz options: --variant V, --seed N, --time T (default 60s), --engine builtin|jsfuzz, --corpus DIR, --differential, --no-seeds, --out DIR, --json`;
 
 const OPTIONS = {
   variant: { type: 'string' },
@@ -73,6 +83,15 @@ const OPTIONS = {
   config: { type: 'string' },
   shard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  time: { type: 'string' },
+  corpus: { type: 'string' },
+  differential: { type: 'boolean' },
+  'no-seeds': { type: 'boolean' },
+  impl: { type: 'string' },
+  role: { type: 'string' },
+  scheme: { type: 'string' },
+  'step-timeout': { type: 'string' },
+  'memory-limit': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -97,7 +116,10 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     case 'replay': return replayCommand(rest, values, out);
     case 'merge': return mergeCommand(rest, values, out);
     case 'nightly': return nightlyCommand(rest, values, out);
-    default: throw new UsageError(`unknown command ${command} (commands: list, check, replay, merge, nightly; see virtio-verify --help)`);
+    case 'fuzz': return fuzzCommand(rest, values, out);
+    case 'corpus': return corpusCommand(rest, values, out);
+    case 'validate': return validateCommand(rest, values, out);
+    default: throw new UsageError(`unknown command ${command} (commands: list, check, replay, merge, nightly, validate; see virtio-verify --help)`);
   }
 }
 

@@ -233,7 +233,8 @@ export class VirtioMsgDriver {
 
   /** Adds status bits; the device may refuse, and reports what it took. */
   protected *addStatus(bits: number): Steps<number> {
-    const r = yield* this.ask<'SET_DEVICE_STATUS_RESP'>({ kind: 'SET_DEVICE_STATUS', status: this.status | bits });
+    // Status is a u32 on the wire: keep it unsigned (bit 31 set by a device must not turn negative).
+    const r = yield* this.ask<'SET_DEVICE_STATUS_RESP'>({ kind: 'SET_DEVICE_STATUS', status: (this.status | bits) >>> 0 });
     return r.status;
   }
 
@@ -252,7 +253,11 @@ export class VirtioMsgDriver {
 
   /** Read the offered features, accept a closed subset, set FEATURES_OK and check that it stuck. */
   protected *featuresSteps(): Steps<FeatureSet> {
-    const blocks = Math.max(1, this.info?.numFeatureBlocks ?? 2);
+    // Never trust the device's block count: ask only for the blocks the wanted features live in,
+    // and never for more than one message can carry (found by the fuzzer: a claim of 2^32-1 blocks).
+    const needed = Math.floor(Math.max(0, ...this.opts.wanted) / 32) + 1;
+    const fit = Math.floor((this.maxMessageSize - 16) / 4);
+    const blocks = Math.max(1, Math.min(this.info?.numFeatureBlocks ?? needed, needed, fit));
     const got = yield* this.ask<'GET_DEVICE_FEATURES_RESP'>({ kind: 'GET_DEVICE_FEATURES', blockIndex: 0, numBlocks: blocks });
     this.offered = withBlocks(new Set(), got.blockIndex, got.features);
     const accepted = this.chooseFeatures(this.offered);
@@ -400,6 +405,6 @@ export class VirtioMsgDriver {
       q.op.done = true;
       q.op.error = `not run: ${reason}`;
     }
-    this.queue.push({ op: { name: 'failed', done: false }, steps: (function* (d: VirtioMsgDriver) { yield { kind: 'SET_DEVICE_STATUS', status: d.status | STATUS.FAILED } as Body; })(this) as Steps<unknown> });
+    this.queue.push({ op: { name: 'failed', done: false }, steps: (function* (d: VirtioMsgDriver) { yield { kind: 'SET_DEVICE_STATUS', status: (d.status | STATUS.FAILED) >>> 0 } as Body; })(this) as Steps<unknown> });
   }
 }

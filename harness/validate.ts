@@ -1,0 +1,378 @@
+/**
+ * `validate`: puts a third-party implementation in place of one reference actor of a scheme and
+ * runs the scheme's exploration and invariants against it (docs/third-party.md).
+ *
+ * The report says, per invariant: it holds within the explored bound, it is violated (with the
+ * counterexample), it does not apply to the role, or it was not established (the exploration
+ * stopped at an earlier finding that the harness cannot look past, such as the implementation
+ * crashing). A violated model invariant is set aside and the exploration starts again, so one bug
+ * does not hide another. Advisories are SHOULD rules seen broken in some explored execution.
+ */
+import { existsSync, statSync } from 'node:fs';
+import v8 from 'node:v8';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { findModel } from '../models/index.ts';
+import { resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
+import { FAILED, type Engine } from './engine/engine.ts';
+import { createThreadsEngine, type ThreadsEngine } from './engine/threads/threads-engine.ts';
+import { announceOnMainThread, jsModelUrl } from './adapters/js/model.ts';
+import { roleSpec, type Advisory, type Role } from './adapters/schemes.ts';
+import { commandArgv, PROCESS_RULES, runProcessDevice } from './adapters/process/session.ts';
+import { HARNESS_INVARIANTS } from './explore/execution.ts';
+import { explore, type FoundViolation } from './explore/explore.ts';
+import { ReplayStrategy } from './explore/replay.ts';
+import { shrinkSchedule } from './explore/shrink.ts';
+import { makeStrategy, STRATEGY_NAMES } from './explore/strategies.ts';
+import { parseChoice, parseDuration, parseInteger, parseParams } from './cli-args.ts';
+import { makeCounterexample, type Counterexample } from './report/counterexample.ts';
+import { renderTrace, wrap } from './report/text.ts';
+
+export interface ValidateOptions {
+  /** A JavaScript/TypeScript module path (.mjs, .js, .ts, .mts). */
+  readonly impl: string;
+  readonly role: string;
+  readonly scheme: string;
+  readonly params?: Params;
+  readonly strategy?: string;
+  readonly memory?: MemoryModel;
+  readonly preemptions?: number;
+  readonly budgetMs?: number;
+  readonly seed?: number;
+  readonly executions?: number;
+  readonly depth?: number;
+  /** How long one operation of the implementation may take before it counts as hung. Default 2000. */
+  readonly stepTimeoutMs?: number;
+  /**
+   * Memory limit in MiB. External processes: address space (util-linux prlimit). JavaScript
+   * modules: the V8 heap of the workers started from then on in this process. Default: none.
+   */
+  readonly memoryLimitMb?: number;
+  /** How long the implementation's worker may take to start. Default 30000. */
+  readonly startupTimeoutMs?: number;
+}
+
+export type InvariantStatus = 'holds' | 'violated' | 'not-applicable' | 'not-established';
+
+export interface InvariantResult {
+  readonly name: string;
+  readonly kind: 'safety' | 'liveness';
+  readonly protects: string;
+  readonly status: InvariantStatus;
+  readonly counterexample?: Counterexample;
+  /** An external process's finding: what went wrong and the messages exchanged up to there. */
+  readonly finding?: { readonly message: string; readonly exchange: readonly string[] };
+}
+
+export interface AdvisoryResult {
+  readonly rule: string;
+  readonly text: string;
+  /** Executions in which it was seen, and the first occurrence. */
+  readonly executions: number;
+  readonly first: string;
+}
+
+export interface ValidateReport {
+  readonly impl: string;
+  /** js: a module run in a worker under the explorer; process: a command driven by the reference peer. */
+  readonly kind: 'js' | 'process';
+  readonly role: Role;
+  readonly scheme: string;
+  readonly params: Params;
+  readonly strategy: string;
+  readonly memory: MemoryModel;
+  readonly preemptions: number;
+  readonly seed: number;
+  readonly verdict: 'passed' | 'violated';
+  /** Every round of the exploration covered its bounded space. */
+  readonly complete: boolean;
+  readonly budgetExhausted: boolean;
+  readonly executions: number;
+  readonly steps: number;
+  readonly seconds: number;
+  readonly invariants: readonly InvariantResult[];
+  readonly advisories: readonly AdvisoryResult[];
+}
+
+const JS_EXTENSIONS = /\.(mjs|cjs|js|mts|ts)$/;
+
+/**
+ * The engine the explorer sees: the threads engine with the implementation in one worker, showing
+ * only the invariants still in play, and scanning every finished execution for advisories.
+ */
+class ValidationView implements Engine {
+  readonly kind = 'threads' as const;
+  instance: ModelInstance;
+  readonly seen = new Map<string, { executions: number; first: string }>();
+  private scanned = true;
+
+  constructor(private readonly inner: ThreadsEngine, private readonly actor: number, private readonly advisories: readonly Advisory[]) {
+    this.instance = inner.instance;
+  }
+
+  setInvariants(invariants: readonly Invariant[]): void {
+    this.instance = { ...this.inner.instance, invariants };
+  }
+
+  get state() { return this.inner.state; }
+  get trace() { return this.inner.trace; }
+  get steps() { return this.inner.steps; }
+  begin(): void { this.scan(); this.inner.begin(); this.scanned = false; }
+  pendingKind(a: number): number { return this.inner.pendingKind(a); }
+  pendingTarget(a: number): number { return this.inner.pendingTarget(a); }
+  pendingValue(a: number): number { return this.inner.pendingValue(a); }
+  step(a: number): void { this.inner.step(a); }
+  flush(a: number): void { this.inner.flush(a); }
+  failure(a: number): string | undefined { return this.inner.failure(a); }
+  needsRecovery(): boolean { return this.inner.needsRecovery(); }
+  recover(): Promise<void> { return this.inner.recover(); }
+  close(): Promise<void> { return this.inner.close(); }
+
+  /** Looks at the execution that just ended for advisories (once). */
+  scan(): void {
+    if (this.scanned) return;
+    this.scanned = true;
+    for (const adv of this.advisories) {
+      const hit = adv.scan(this.inner.instance, this.inner.trace, this.actor);
+      if (hit === undefined) continue;
+      const s = this.seen.get(adv.rule);
+      if (s) s.executions++; else this.seen.set(adv.rule, { executions: 1, first: hit });
+    }
+  }
+}
+
+function resolveImpl(impl: string): string {
+  const path = resolve(impl);
+  if (!JS_EXTENSIONS.test(path)) {
+    throw new UsageError(`--impl ${impl}: validate takes a JavaScript or TypeScript module (.mjs, .js, .ts) (docs/third-party.md)`);
+  }
+  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--impl ${impl}: no such file`);
+  return pathToFileURL(path).href;
+}
+
+/** A command (an external process) rather than a JavaScript module? */
+function isCommand(impl: string): boolean {
+  const argv = commandArgv(impl);
+  return argv.length > 1 || !JS_EXTENSIONS.test(impl.trim());
+}
+
+export async function validate(o: ValidateOptions): Promise<ValidateReport> {
+  if (isCommand(o.impl)) return validateProcess(o);
+  const role = o.role as Role;
+  const spec = roleSpec(o.scheme, o.role);
+  const def = findModel(o.scheme);
+  const params = resolveParams(def, o.params ?? {});
+  const implUrl = resolveImpl(o.impl);
+  const memory = o.memory ?? 'sc';
+  const strategyName = o.strategy ?? 'dfs';
+  const seed = o.seed ?? 1;
+  const preemptions = o.preemptions ?? def.defaultPreemptions;
+  const start = performance.now();
+  const deadline = o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs;
+
+  if (o.memoryLimitMb !== undefined) {
+    // Worker isolates created from now on take their heap limit from this flag (the threads
+    // engine gives its workers no resourceLimits): a module that exhausts memory ends its worker
+    // (ERR_WORKER_OUT_OF_MEMORY), which the engine reports as a failed actor. Process-wide.
+    v8.setFlagsFromString(`--max-old-space-size=${o.memoryLimitMb}`);
+  }
+  let inner: ThreadsEngine;
+  announceOnMainThread(o.scheme, o.role, implUrl);
+  try {
+    inner = await createThreadsEngine(
+      { model: o.scheme, variant: 'reference', params, module: jsModelUrl(o.scheme, o.role, implUrl) },
+      { memory, stepTimeoutMs: o.stepTimeoutMs ?? 2000, startupTimeoutMs: o.startupTimeoutMs ?? 30_000 },
+    );
+  } catch (e) {
+    throw new UsageError(`cannot load ${o.impl} as the ${o.role} of ${o.scheme}: ${(e as Error).message}`);
+  }
+  const actor = inner.instance.actors.findIndex((a) => a.name === role);
+  const view = new ValidationView(inner, actor, spec.advisories);
+  const all = inner.instance.invariants;
+  const notApplicable = new Set<string>(spec.notApplicable ?? []);
+  const violated = new Map<string, Counterexample>();
+  let blocked = false; // a harness invariant was violated: the rest cannot be established
+  let complete = true;
+  let budgetExhausted = false;
+  let executions = 0;
+  let steps = 0;
+  try {
+    for (;;) {
+      const active = all.filter((i) => !violated.has(i.name) && !notApplicable.has(i.name));
+      view.setInvariants(active);
+      const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, memory });
+      const left = deadline - performance.now();
+      const r = await explore(view, strategy, { budgetMs: Number.isFinite(left) ? Math.max(1, left) : undefined });
+      executions += r.executions;
+      steps += r.steps;
+      view.scan();
+      if (!r.violation) {
+        complete = r.complete;
+        budgetExhausted = r.budgetExhausted;
+        break;
+      }
+      violated.set(r.violation.invariant, await counterexample(view, inner, r.violation, { memory, strategy: strategyName, seed }));
+      if (!all.some((i) => i.name === r.violation!.invariant)) { blocked = true; complete = false; break; }
+      if (performance.now() >= deadline) { budgetExhausted = true; complete = false; break; }
+    }
+  } finally {
+    await inner.close();
+  }
+  const status = (name: string): InvariantStatus => {
+    if (violated.has(name)) return 'violated';
+    if (notApplicable.has(name)) return 'not-applicable';
+    return blocked ? 'not-established' : 'holds';
+  };
+  const invariants: InvariantResult[] = [...all, ...HARNESS_INVARIANTS].map((i) => ({
+    name: i.name, kind: i.kind, protects: i.protects, status: status(i.name), counterexample: violated.get(i.name),
+  }));
+  const advisories: AdvisoryResult[] = spec.advisories.filter((a) => view.seen.has(a.rule)).map((a) => ({ rule: a.rule, text: a.text, ...view.seen.get(a.rule)! }));
+  return {
+    impl: o.impl, kind: 'js', role, scheme: o.scheme, params, strategy: strategyName, memory, preemptions, seed,
+    verdict: violated.size ? 'violated' : 'passed', complete, budgetExhausted, executions, steps,
+    seconds: (performance.now() - start) / 1000, invariants, advisories,
+  };
+}
+
+/**
+ * An external process speaking virtio-msg on stdin/stdout, as the device of transport-msg: one
+ * scripted exchange driven by the reference driver (a process cannot be rewound, so there is no
+ * schedule to explore: the process sees the one order in which our driver talks to it).
+ */
+async function validateProcess(o: ValidateOptions): Promise<ValidateReport> {
+  if (o.scheme !== 'transport-msg' || o.role !== 'device') {
+    throw new UsageError(`an external command can be validated as the device of transport-msg (--role device --scheme transport-msg); for --scheme ${o.scheme} --role ${o.role} give a JavaScript module (docs/third-party.md)`);
+  }
+  const argv = commandArgv(o.impl);
+  const def = findModel(o.scheme);
+  const params = resolveParams(def, o.params ?? {});
+  const start = performance.now();
+  const r = await runProcessDevice(argv, { timeoutMs: o.stepTimeoutMs ?? 2000, queues: params.queues, memoryLimitMb: o.memoryLimitMb });
+  if (r.couldNotRun !== undefined) throw new UsageError(`--impl ${o.impl}: cannot run ${argv[0]}: ${r.couldNotRun}`);
+  const invariants: InvariantResult[] = PROCESS_RULES.map((rule) => {
+    const violated = r.finding?.rule === rule.name;
+    const status: InvariantStatus = violated ? 'violated' : r.finding === undefined || r.judged.includes(rule.name) ? 'holds' : 'not-established';
+    return { name: rule.name, kind: rule.kind, protects: rule.protects, status, finding: violated ? { message: r.finding!.message, exchange: r.finding!.exchange } : undefined };
+  });
+  return {
+    impl: o.impl, kind: 'process', role: 'device', scheme: o.scheme, params, strategy: 'scripted exchange', memory: 'sc', preemptions: 0, seed: 0,
+    verdict: r.finding ? 'violated' : 'passed', complete: r.finding === undefined, budgetExhausted: false, executions: 1, steps: r.messages,
+    seconds: (performance.now() - start) / 1000, invariants, advisories: [],
+  };
+}
+
+/** Shrinks the schedule on the same engine (third-party code only runs there) and replays it for the trace. */
+async function counterexample(view: ValidationView, inner: ThreadsEngine, found: FoundViolation, p: { memory: MemoryModel; strategy: string; seed: number }): Promise<Counterexample> {
+  let final: FoundViolation = found;
+  let stats: Record<string, number> = { execution: found.execution, steps: found.decisions.length };
+  const actorFailed = view.instance.actors.some((_, a) => inner.pendingKind(a) === FAILED);
+  if (inner.needsRecovery()) await inner.recover();
+  // A hang costs a timeout per run, and a crash a worker: shrink only what reruns cheaply.
+  if (!actorFailed) {
+    try {
+      const shrunk = shrinkSchedule(view, found.decisions, found.invariant, { maxMs: 3000, maxRuns: 2000 });
+      const names = view.instance.actors.map((a) => a.name);
+      const r = await explore(view, new ReplayStrategy(shrunk.decisions.map((actor) => ({ actor })), names));
+      if (r.violation?.invariant === found.invariant) {
+        final = { ...r.violation, execution: found.execution };
+        stats = { execution: found.execution, steps: shrunk.steps, preemptions: shrunk.preemptions, originalSteps: shrunk.original.steps, originalPreemptions: shrunk.original.preemptions, shrinkRuns: shrunk.runs };
+      }
+    } catch {
+      // Not deterministic under replay (the implementation keeps state across executions): keep the original.
+    }
+    if (inner.needsRecovery()) await inner.recover();
+  }
+  return makeCounterexample(view.instance, final, { engine: 'threads', memory: p.memory, strategy: p.strategy, seed: p.seed, stats });
+}
+
+const STATUS_TEXT: Record<InvariantStatus, string> = {
+  holds: 'holds',
+  violated: 'VIOLATED',
+  'not-applicable': 'not applicable',
+  'not-established': 'not established',
+};
+
+export function renderValidateReport(r: ValidateReport): string {
+  const lines: string[] = [];
+  const scope = r.complete ? 'within the explored bound' : r.budgetExhausted ? 'as far as the budget went (INCOMPLETE)' : 'INCOMPLETE';
+  lines.push(`${r.impl} as the ${r.role} of ${r.scheme}: ${r.verdict === 'passed' ? 'CONFORMS' : 'DOES NOT CONFORM'}`);
+  if (r.kind === 'process') {
+    lines.push(`  one scripted exchange with the reference driver: ${r.steps} messages from the device, ${r.seconds.toFixed(2)} s; "holds" means for this exchange`);
+  } else {
+    const how = r.strategy === 'dfs' ? `dfs, preemption bound ${r.preemptions}` : r.strategy;
+    lines.push(`  ${how}, memory ${r.memory}: ${r.executions} executions, ${r.steps} steps, ${r.seconds.toFixed(2)} s; "holds" means ${scope}`);
+  }
+  lines.push('', 'invariants:');
+  const w = Math.max(...r.invariants.map((i) => i.name.length));
+  for (const i of r.invariants) lines.push(`  ${i.name.padEnd(w)}  ${STATUS_TEXT[i.status]}`);
+  if (r.advisories.length) {
+    lines.push('', 'advisories (SHOULD rules; not violations):');
+    for (const a of r.advisories) lines.push(wrap(`${a.rule}: ${a.text} Seen in ${a.executions} execution(s); first: ${a.first}`, '  '));
+  }
+  if (r.kind === 'js' && r.memory === 'sc') lines.push('', wrap('note: explored under sequential consistency; run with --memory tso to check the barriers too.', ''));
+  for (const i of r.invariants) {
+    if (i.finding) lines.push('', `VIOLATED ${i.name}:`, wrap(i.finding.message), '', 'messages exchanged (-> to the device, <- from it):', ...i.finding.exchange.map((l) => `  ${l}`));
+    const c = i.counterexample;
+    if (!c) continue;
+    lines.push('', `VIOLATED ${i.name}:`, wrap(c.message), '', renderTrace(c.trace));
+    const st = c.stats;
+    if (st?.originalSteps !== undefined) lines.push(`shrunk from ${st.originalSteps} to ${st.steps} steps (${st.shrinkRuns} runs)`);
+  }
+  return lines.join('\n');
+}
+
+export function validateJson(r: ValidateReport) {
+  return {
+    ...r,
+    invariants: r.invariants.map((i) => ({
+      name: i.name, kind: i.kind, status: i.status, protects: i.protects,
+      ...(i.finding ? { message: i.finding.message, exchange: i.finding.exchange } : {}),
+      ...(i.counterexample ? { message: i.counterexample.message, schedule: i.counterexample.schedule, trace: i.counterexample.trace, shrink: i.counterexample.stats } : {}),
+    })),
+  };
+}
+
+/** The values `validate` reads from the command line (harness/cli.ts parses them). */
+export interface ValidateArgs {
+  readonly impl?: string;
+  readonly role?: string;
+  readonly scheme?: string;
+  readonly engine?: string;
+  readonly strategy?: string;
+  readonly memory?: string;
+  readonly preemptions?: string;
+  readonly budget?: string;
+  readonly seed?: string;
+  readonly executions?: string;
+  readonly depth?: string;
+  readonly param?: string[];
+  readonly json?: boolean;
+  readonly 'require-complete'?: boolean;
+  readonly 'step-timeout'?: string;
+  readonly 'memory-limit'?: string;
+}
+
+/** `virtio-verify validate ...`; exit codes as for check (0 conforms, 1 violation, 2 bad input, 3 incomplete with --require-complete). */
+export async function validateCommand(args: readonly string[], values: ValidateArgs, out: (s: string) => void): Promise<number> {
+  if (args.length) throw new UsageError('validate takes no positional arguments (use --impl, --role, --scheme)');
+  const need = (v: string | undefined, name: string) => { if (v === undefined) throw new UsageError(`validate needs --${name}`); return v; };
+  if (values.engine !== undefined && values.engine !== 'threads') throw new UsageError('validate runs third-party code on the threads engine only');
+  const report = await validate({
+    impl: need(values.impl, 'impl'),
+    role: parseChoice(need(values.role, 'role'), 'role', ['driver', 'device'] as const)!,
+    scheme: need(values.scheme, 'scheme'),
+    params: parseParams(values.param),
+    strategy: parseChoice(values.strategy, 'strategy', STRATEGY_NAMES),
+    memory: parseChoice(values.memory, 'memory model', ['sc', 'tso'] as const),
+    preemptions: parseInteger(values.preemptions, '--preemptions'),
+    budgetMs: values.budget === undefined ? undefined : parseDuration(values.budget, '--budget'),
+    seed: parseInteger(values.seed, '--seed'),
+    executions: parseInteger(values.executions, '--executions', 1) ?? ((values.strategy === 'random' || values.strategy === 'pct') && values.budget === undefined ? 1000 : undefined),
+    depth: parseInteger(values.depth, '--depth', 1),
+    stepTimeoutMs: values['step-timeout'] === undefined ? undefined : parseDuration(values['step-timeout'], '--step-timeout'),
+    memoryLimitMb: parseInteger(values['memory-limit'], '--memory-limit', 1),
+  });
+  out(values.json ? JSON.stringify(validateJson(report), null, 1) : renderValidateReport(report));
+  if (report.verdict === 'violated') return 1;
+  return values['require-complete'] && !report.complete ? 3 : 0;
+}
