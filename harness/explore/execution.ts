@@ -69,6 +69,28 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     return result;
   };
 
+  // The strategy's view of the state; built once, read through the variables above.
+  const delays = (a: number) => tso && overtakes(engine, n, a);
+  const kind = (a: number) => (a >= n ? OpKind.FLUSH : engine.pendingKind(a));
+  const target = (a: number) => (a >= n ? engine.state.oldestBufferedField(a - n) : engine.pendingTarget(a));
+  const stateKey = () => {
+    const keys: string[] = [];
+    for (const { obs } of observers) {
+      const k = obs.key?.();
+      if (k === undefined) return undefined;
+      keys.push(k);
+    }
+    let [h1, h2] = engine.state.fingerprint();
+    const mix = (x: number) => { h1 = Math.imul(h1 ^ x, 0x01000193); h2 = Math.imul(h2 ^ x, 0x5bd1e995); };
+    for (let b = 0; b < n; b++) {
+      mix(history[b]); mix(engine.pendingKind(b)); mix(engine.pendingTarget(b)); mix(engine.pendingValue(b) | 0);
+      mix(paused[b] ? 1 : 0); mix(lookedAt[b] === writes ? 1 : 0);
+    }
+    mix(current);
+    const text = keys.join('\u0000');
+    for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
+    return (h1 >>> 0) * 2 ** 21 + ((h2 >>> 0) & 0x1fffff);
+  };
   for (;;) {
     const failed = firstFailure(engine, n);
     const safety = failed ?? feed(observers, engine, seen);
@@ -79,27 +101,6 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     if (enabled.length === 0) return finish(quiescence(engine, observers, paused));
 
     const currentEnabled = current >= 0 && enabled.includes(current);
-    const delays = (a: number) => tso && overtakes(engine, n, a);
-    const kind = (a: number) => (a >= n ? OpKind.FLUSH : engine.pendingKind(a));
-    const target = (a: number) => (a >= n ? engine.state.oldestBufferedField(a - n) : engine.pendingTarget(a));
-    const stateKey = () => {
-      const keys: string[] = [];
-      for (const { obs } of observers) {
-        const k = obs.key?.();
-        if (k === undefined) return undefined;
-        keys.push(k);
-      }
-      let [h1, h2] = engine.state.fingerprint();
-      const mix = (x: number) => { h1 = Math.imul(h1 ^ x, 0x01000193); h2 = Math.imul(h2 ^ x, 0x5bd1e995); };
-      for (let b = 0; b < n; b++) {
-        mix(history[b]); mix(engine.pendingKind(b)); mix(engine.pendingTarget(b)); mix(engine.pendingValue(b) | 0);
-        mix(paused[b] ? 1 : 0); mix(lookedAt[b] === writes ? 1 : 0);
-      }
-      mix(current);
-      const text = keys.join('\u0000');
-      for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
-      return (h1 >>> 0) * 2 ** 21 + ((h2 >>> 0) & 0x1fffff);
-    };
     const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays, kind, target, stateKey };
     const a = strategy.choose(choice);
     if (a === PRUNE) return finish(undefined, true);
@@ -131,7 +132,7 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
       return finish({
         invariant: 'no-livelock',
         at: engine.trace.length,
-        message: `${actorName(instance, a)} took more than ${instance.maxSteps} steps in one execution without finishing or going idle: it is stuck in a loop (last operation: ${opLabel(instance, stepKind, engine.pendingTarget(a))}). A retry or spin loop that other actors can keep going forever is a livelock.`,
+        message: `${actorName(instance, a)} took more than ${instance.maxSteps} steps in one execution without finishing or going idle: it is stuck in a loop (last operation: ${opLabel(instance, stepKind, stepTarget)}). A retry or spin loop that other actors can keep going forever is a livelock.`,
       });
     }
   }
