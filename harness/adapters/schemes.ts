@@ -8,6 +8,7 @@
 import { UsageError, type ModelInstance, type TraceEntry } from '../core/model.ts';
 import { OpKind, type Op } from '../core/ops.ts';
 import { syncPort, type BlockingBody, type RawPort, type SyncPort } from './blocking-port.ts';
+import { v86VringSplitDevice } from './v86/scheme.ts';
 
 export type Role = 'driver' | 'device';
 export const ROLES: readonly Role[] = ['driver', 'device'];
@@ -309,6 +310,7 @@ const legacyDevice: RoleSpec = {
 export const SCHEMES: readonly SchemeSpec[] = [
   { scheme: 'config-gencount', roles: { driver: gencountDriver, device: gencountDevice } },
   { scheme: 'config-legacy', roles: { driver: legacyDriver, device: legacyDevice } },
+  { scheme: 'vring-split', roles: { device: v86VringSplitDevice } },
 ];
 
 export function schemeSpec(scheme: string): SchemeSpec {
