@@ -8,15 +8,18 @@
  * crashing). A violated model invariant is set aside and the exploration starts again, so one bug
  * does not hide another. Advisories are SHOULD rules seen broken in some explored execution.
  */
-import { existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import v8 from 'node:v8';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../models/index.ts';
 import { resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
 import { FAILED, type Engine } from './engine/engine.ts';
 import { createThreadsEngine, type ThreadsEngine } from './engine/threads/threads-engine.ts';
 import { announceOnMainThread, jsModelUrl } from './adapters/js/model.ts';
+import { compileC, findWasmToolchain } from './adapters/wasm/build.ts';
+import { wasmImplModule } from './adapters/wasm/port.ts';
 import { roleSpec, type Advisory, type Role } from './adapters/schemes.ts';
 import { commandArgv, PROCESS_RULES, runProcessDevice } from './adapters/process/session.ts';
 import { HARNESS_INVARIANTS } from './explore/execution.ts';
@@ -95,6 +98,7 @@ export interface ValidateReport {
 }
 
 const JS_EXTENSIONS = /\.(mjs|cjs|js|mts|ts)$/;
+const WASM_EXTENSIONS = /\.(c|wasm)$/;
 
 /**
  * The engine the explorer sees: the threads engine with the implementation in one worker, showing
@@ -141,19 +145,41 @@ class ValidationView implements Engine {
   }
 }
 
-function resolveImpl(impl: string): string {
+function resolveImpl(impl: string, scheme: string, role: string): string {
   const path = resolve(impl);
-  if (!JS_EXTENSIONS.test(path)) {
-    throw new UsageError(`--impl ${impl}: validate takes a JavaScript or TypeScript module (.mjs, .js, .ts) (docs/third-party.md)`);
-  }
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--impl ${impl}: no such file`);
+  if (WASM_EXTENSIONS.test(path)) return pathToFileURL(wasmModule(path, impl, scheme, role)).href;
+  if (!JS_EXTENSIONS.test(path)) {
+    throw new UsageError(`--impl ${impl}: validate takes a JavaScript or TypeScript module (.mjs, .js, .ts), C (.c) or WebAssembly (.wasm) (docs/third-party.md)`);
+  }
   return pathToFileURL(path).href;
+}
+
+/** C is compiled with Debian's clang to wasm32; a .wasm gets the small module that exports its entry points. */
+function wasmModule(path: string, impl: string, scheme: string, role: string): string {
+  if (scheme !== 'config-gencount' || role !== 'driver') {
+    throw new UsageError(`--impl ${impl}: C and WebAssembly implementations are supported for the config-gencount driver only (docs/third-party.md)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'vv-wasm-'));
+  const wasm = join(dir, `${basename(path).replace(/\.(c|wasm)$/, '')}.wasm`);
+  if (path.endsWith('.c')) {
+    const tools = findWasmToolchain();
+    if ('missing' in tools) throw new UsageError(`--impl ${impl}: ${tools.missing}`);
+    try {
+      compileC(tools, path, wasm, [`-I${dirname(path)}`]);
+    } catch (e) {
+      throw new UsageError(`--impl ${impl} does not compile: ${(e as Error).message.split('\n').slice(1, 4).join(' ').trim()}`);
+    }
+  } else {
+    copyFileSync(path, wasm);
+  }
+  return wasmImplModule(wasm);
 }
 
 /** A command (an external process) rather than a JavaScript module? */
 function isCommand(impl: string): boolean {
   const argv = commandArgv(impl);
-  return argv.length > 1 || !JS_EXTENSIONS.test(impl.trim());
+  return argv.length > 1 || !(JS_EXTENSIONS.test(impl.trim()) || WASM_EXTENSIONS.test(impl.trim()));
 }
 
 export async function validate(o: ValidateOptions): Promise<ValidateReport> {
@@ -162,7 +188,7 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   const spec = roleSpec(o.scheme, o.role);
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
-  const implUrl = resolveImpl(o.impl);
+  const implUrl = resolveImpl(o.impl, o.scheme, o.role);
   const memory = o.memory ?? 'sc';
   const strategyName = o.strategy ?? 'dfs';
   const seed = o.seed ?? 1;
