@@ -58,7 +58,7 @@ export const litmusSb = defineModel<SbProtocol, Litmus>({
       name: 'sc-outcome',
       kind: 'liveness',
       protects: 'The outcome is one sequential consistency allows: at least one of the two loads sees the other side\'s store (not r0 = r1 = 0).',
-      observe(ctx) {
+      observe() {
         const results: number[] = [];
         return {
           onEntry(e) {

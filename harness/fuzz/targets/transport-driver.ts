@@ -56,11 +56,11 @@ class Harness {
   constructor(readonly drv: VirtioMsgDriver, readonly dev: VirtioMsgDevice) {}
 
   /** The driver's messages go to the device; the device's answers wait in the inbox. */
-  flush(where: string): void {
+  flush(): void {
     for (;;) {
       const m = this.drv.next();
       if (!m) return;
-      this.checkSent(m, where);
+      this.checkSent(m);
       this.peer(this.dev.receive(m));
       if (this.dev.hasDeferredWork && m.kind === 'GET_DEVICE_STATUS') this.peer(this.dev.tick());
     }
@@ -73,7 +73,7 @@ class Harness {
     }
   }
 
-  checkSent(m: Message, where: string): void {
+  checkSent(m: Message): void {
     if (++this.sentInARow > SEND_BOUND) fail('bounded-requests', `the driver sent ${SEND_BOUND} messages without receiving any`, m.kind);
     const p = wellFormedProblem(m, MAX_MSG);
     if (p) fail('well-formed-messages', `the driver sent a malformed message: ${p}`, m.kind);
@@ -122,7 +122,7 @@ class Harness {
   }
 }
 
-function applyStep(h: Harness, step: Step, where: string): void {
+function applyStep(h: Harness, step: Step): void {
   if ('send' in step) {
     let ok = true;
     try { encode(step.send); } catch { ok = false; }
@@ -136,13 +136,13 @@ function applyStep(h: Harness, step: Step, where: string): void {
           const m = h.inbox.shift();
           if (!m) break;
           h.give(m);
-          h.flush(where);
+          h.flush();
         }
         break;
       case 'drop': h.inbox.shift(); break;
       case 'duplicate': {
         const m = h.inbox.shift();
-        if (m) { h.give(m); h.flush(where); h.give(m); }
+        if (m) { h.give(m); h.flush(); h.give(m); }
         break;
       }
       case 'tick': h.peer(h.dev.tick()); break;
@@ -156,7 +156,7 @@ function applyStep(h: Harness, step: Step, where: string): void {
       default: break;
     }
   }
-  h.flush(where);
+  h.flush();
 }
 
 function phase(drv: VirtioMsgDriver): number {
@@ -177,15 +177,14 @@ export function runDriver(steps: readonly Step[], variant: string, options: RunO
   let i = 0;
   try {
     startWork(h.drv);
-    h.flush('start');
+    h.flush();
     for (; i < steps.length; i++) {
       const before = phase(h.drv);
-      const where = 'send' in steps[i] ? (steps[i] as { send: Message }).send.kind : 'raw' in steps[i] ? 'raw' : (steps[i] as { act: { type: string } }).act.type;
-      applyStep(h, steps[i], where);
+      applyStep(h, steps[i]);
       if (cover) cover(mix(before, stepLabel(steps[i]), phase(h.drv)));
     }
     // The bus delivers what is left; the driver finishes what it can.
-    for (let k = 0; k < DRAIN && h.inbox.length; k++) applyStep(h, { act: { type: 'deliver' } }, 'drain');
+    for (let k = 0; k < DRAIN && h.inbox.length; k++) applyStep(h, { act: { type: 'deliver' } });
   } catch (e) {
     if (e instanceof OracleFailure) return { oracle: e.oracle, message: e.message, step: i, location: e.location };
     return { oracle: 'no-exception', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), step: i, location: locationOf(e) };
