@@ -6,9 +6,10 @@
  * docs/third-party.md is the user's documentation of these interfaces.
  */
 import { UsageError, type ModelInstance, type TraceEntry } from '../core/model.ts';
-import { OpKind, type Op } from '../core/ops.ts';
+import { OpKind, type Op, type Program } from '../core/ops.ts';
 import { syncPort, type BlockingBody, type RawPort, type SyncPort } from './blocking-port.ts';
 import { v86VringSplitDevice } from './v86/scheme.ts';
+import { transportMsgDevice } from './msg/transport-device.ts';
 
 export type Role = 'driver' | 'device';
 export const ROLES: readonly Role[] = ['driver', 'device'];
@@ -25,8 +26,13 @@ export interface RoleSpec {
   /** Entry points the module must export (as functions). */
   readonly required: readonly string[];
   readonly optional: readonly string[];
-  /** The synchronous scenario of the role, over the module's entry points. */
-  body(instance: ModelInstance, impl: Record<string, unknown>): BlockingBody;
+  /** The synchronous scenario of the role, over the module's entry points (code that uses the port). */
+  readonly body?: (instance: ModelInstance, impl: Record<string, unknown>) => BlockingBody;
+  /**
+   * Instead of `body`, for modules whose objects never touch shared memory (sans-IO state
+   * machines): a yielding actor that calls them between its own operations (harness/adapters/msg).
+   */
+  readonly program?: (instance: ModelInstance, impl: Record<string, unknown>) => Program;
   readonly advisories: readonly Advisory[];
   /** The scheme's invariants that do not concern this role (reported as not applicable). */
   readonly notApplicable?: readonly string[];
@@ -311,6 +317,7 @@ export const SCHEMES: readonly SchemeSpec[] = [
   { scheme: 'config-gencount', roles: { driver: gencountDriver, device: gencountDevice } },
   { scheme: 'config-legacy', roles: { driver: legacyDriver, device: legacyDevice } },
   { scheme: 'vring-split', roles: { device: v86VringSplitDevice } },
+  { scheme: 'transport-msg', roles: { device: transportMsgDevice } },
 ];
 
 export function schemeSpec(scheme: string): SchemeSpec {

@@ -21,7 +21,15 @@ interface Snapshot {
   readonly queues: readonly (readonly number[])[];
 }
 
-function snapshot(dev: VirtioMsgDevice): Snapshot {
+/**
+ * What a host needs of a device: the reference's public face. A third-party sans-IO device runs in
+ * this host behind a facade of this shape (harness/adapters/msg/transport-device.ts), so that the
+ * notes, and hence the oracles' judgement, come from the same code for both.
+ */
+export type HostedDevice = Pick<VirtioMsgDevice,
+  'receive' | 'tick' | 'used' | 'hasDeferredWork' | 'status' | 'resetInProgress' | 'driverFeatures' | 'negotiated' | 'maxVirtqueues' | 'queue'>;
+
+function snapshot(dev: HostedDevice): Snapshot {
   const queues: number[][] = [];
   for (let i = 0; i < dev.maxVirtqueues; i++) {
     const q = dev.queue(i);
@@ -41,7 +49,7 @@ const same = (a: readonly number[], b: readonly number[]) => a.length === b.leng
 export class DeviceHost {
   private seen: Snapshot;
 
-  constructor(readonly dev: VirtioMsgDevice, readonly mem: Shared) {
+  constructor(readonly dev: HostedDevice, readonly mem: Shared) {
     this.seen = snapshot(dev);
   }
 

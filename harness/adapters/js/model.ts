@@ -43,7 +43,10 @@ async function adapted(scheme: string, role: string, impl: string): Promise<Mode
       const index = inst.actors.findIndex((a) => a.name === role);
       if (index < 0) throw new UsageError(`model ${scheme} has no actor named ${role}`);
       const actors = inst.actors.slice();
-      actors[index] = blockingActor(role, () => out, () => spec.body(out, mod!));
+      // A sans-IO role (spec.program) yields like a reference actor: it needs no blocking port.
+      actors[index] = spec.program
+        ? { name: role, program: () => spec.program!(out, mod!) }
+        : blockingActor(role, () => out, () => spec.body!(out, mod!));
       for (const [name, body] of Object.entries(spec.others ?? {})) {
         const at = inst.actors.findIndex((a) => a.name === name);
         if (at < 0) throw new UsageError(`model ${scheme} has no actor named ${name}`);
