@@ -21,7 +21,8 @@ import { announceOnMainThread, jsModelUrl } from './adapters/js/model.ts';
 import { compileC, findWasmToolchain } from './adapters/wasm/build.ts';
 import { wasmImplModule } from './adapters/wasm/port.ts';
 import { roleSpec, type Advisory, type Role } from './adapters/schemes.ts';
-import { commandArgv, PROCESS_RULES, runProcessDevice } from './adapters/process/session.ts';
+import { commandArgv, PROCESS_RULES, runProcessDevice, type ProcessSessionResult } from './adapters/process/session.ts';
+import { PROCESS_DRIVER_RULES, runProcessDriver } from './adapters/process/driver-session.ts';
 import { HARNESS_INVARIANTS } from './explore/execution.ts';
 import { explore, type FoundViolation } from './explore/explore.ts';
 import { ReplayStrategy } from './explore/replay.ts';
@@ -261,27 +262,30 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
 }
 
 /**
- * An external process speaking virtio-msg on stdin/stdout, as the device of transport-msg: one
- * scripted exchange driven by the reference driver (a process cannot be rewound, so there is no
- * schedule to explore: the process sees the one order in which our driver talks to it).
+ * An external process speaking virtio-msg on stdin/stdout, as the device or the driver of
+ * transport-msg: one scripted exchange with the reference peer (a process cannot be rewound, so
+ * there is no schedule to explore: the process sees the one order in which our peer talks to it).
  */
 async function validateProcess(o: ValidateOptions): Promise<ValidateReport> {
-  if (o.scheme !== 'transport-msg' || o.role !== 'device') {
-    throw new UsageError(`an external command can be validated as the device of transport-msg (--role device --scheme transport-msg); for --scheme ${o.scheme} --role ${o.role} give a JavaScript module (docs/third-party.md)`);
+  if (o.scheme !== 'transport-msg' || (o.role !== 'device' && o.role !== 'driver')) {
+    throw new UsageError(`an external command can be validated as the device or the driver of transport-msg (--role device|driver --scheme transport-msg); for --scheme ${o.scheme} --role ${o.role} give a JavaScript module (docs/third-party.md)`);
   }
+  const role: Role = o.role;
   const argv = commandArgv(o.impl);
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
   const start = performance.now();
-  const r = await runProcessDevice(argv, { timeoutMs: o.stepTimeoutMs ?? 2000, queues: params.queues, memoryLimitMb: o.memoryLimitMb });
+  const session = { timeoutMs: o.stepTimeoutMs ?? 2000, queues: params.queues, memoryLimitMb: o.memoryLimitMb };
+  const rules: readonly { name: string; kind: 'safety' | 'liveness'; protects: string }[] = role === 'driver' ? PROCESS_DRIVER_RULES : PROCESS_RULES;
+  const r: ProcessSessionResult<string> = role === 'driver' ? await runProcessDriver(argv, session) : await runProcessDevice(argv, session);
   if (r.couldNotRun !== undefined) throw new UsageError(`--impl ${o.impl}: cannot run ${argv[0]}: ${r.couldNotRun}`);
-  const invariants: InvariantResult[] = PROCESS_RULES.map((rule) => {
+  const invariants: InvariantResult[] = rules.map((rule) => {
     const violated = r.finding?.rule === rule.name;
     const status: InvariantStatus = violated ? 'violated' : r.finding === undefined || r.judged.includes(rule.name) ? 'holds' : 'not-established';
     return { name: rule.name, kind: rule.kind, protects: rule.protects, status, finding: violated ? { message: r.finding!.message, exchange: r.finding!.exchange } : undefined };
   });
   return {
-    impl: o.impl, kind: 'process', role: 'device', scheme: o.scheme, params, strategy: 'scripted exchange', memory: 'sc', preemptions: 0, seed: 0,
+    impl: o.impl, kind: 'process', role, scheme: o.scheme, params, strategy: 'scripted exchange', memory: 'sc', preemptions: 0, seed: 0,
     verdict: r.finding ? 'violated' : 'passed', complete: r.finding === undefined, budgetExhausted: false, executions: 1, steps: r.messages,
     seconds: (performance.now() - start) / 1000, invariants, advisories: [],
   };
@@ -323,7 +327,7 @@ export function renderValidateReport(r: ValidateReport): string {
   const scope = r.complete ? 'within the explored bound' : r.budgetExhausted ? 'as far as the budget went (INCOMPLETE)' : 'INCOMPLETE';
   lines.push(`${r.impl} as the ${r.role} of ${r.scheme}: ${r.verdict === 'passed' ? 'CONFORMS' : 'DOES NOT CONFORM'}`);
   if (r.kind === 'process') {
-    lines.push(`  one scripted exchange with the reference driver: ${r.steps} messages from the device, ${r.seconds.toFixed(2)} s; "holds" means for this exchange`);
+    lines.push(`  one scripted exchange with the reference ${r.role === 'driver' ? 'device' : 'driver'}: ${r.steps} messages from the ${r.role}, ${r.seconds.toFixed(2)} s; "holds" means for this exchange`);
   } else {
     const how = r.strategy === 'dfs' ? `dfs, preemption bound ${r.preemptions}` : r.strategy;
     lines.push(`  ${how}, memory ${r.memory}: ${r.executions} executions, ${r.steps} steps, ${r.seconds.toFixed(2)} s; "holds" means ${scope}`);

@@ -66,7 +66,7 @@ describe.skipIf(!python)('validate: an external process as the transport-msg dev
     const missing = cli('--impl', 'no-such-program-anywhere --flag');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/cannot run no-such-program-anywhere/);
-    const wrongScheme = spawnSync(process.execPath, [bin, 'validate', '--impl', 'python3 x.py', '--role', 'driver', '--scheme', 'transport-msg'], { encoding: 'utf8', cwd: root });
+    const wrongScheme = spawnSync(process.execPath, [bin, 'validate', '--impl', 'python3 x.py', '--role', 'driver', '--scheme', 'config-msg'], { encoding: 'utf8', cwd: root });
     expect(wrongScheme.status).toBe(2);
   });
 

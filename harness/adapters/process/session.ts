@@ -31,17 +31,17 @@ export const PROCESS_RULES = [
 
 export type ProcessRule = (typeof PROCESS_RULES)[number]['name'];
 
-export interface ProcessFinding {
-  readonly rule: ProcessRule;
+export interface ProcessFinding<R extends string = ProcessRule> {
+  readonly rule: R;
   readonly message: string;
   /** The messages exchanged up to the finding, one line each ("-> GET_DEVICE_INFO dev 0 #1"). */
   readonly exchange: readonly string[];
 }
 
-export interface ProcessSessionResult {
-  readonly finding?: ProcessFinding;
+export interface ProcessSessionResult<R extends string = ProcessRule> {
+  readonly finding?: ProcessFinding<R>;
   /** Rules the session got far enough to judge (those after a finding are not established). */
-  readonly judged: readonly ProcessRule[];
+  readonly judged: readonly R[];
   readonly messages: number;
   readonly stderr: string;
   /** The command could not be started (bad input rather than a finding). */
@@ -61,16 +61,17 @@ export interface ProcessOptions {
 }
 
 /** How long the first answer may take at least (the process starts up). */
-const STARTUP_MS = 10_000;
+export const STARTUP_MS = 10_000;
 
 class Finding extends Error {
   constructor(readonly rule: ProcessRule, message: string) { super(message); }
 }
 
-type Arrival = { kind: 'frame'; bytes: Uint8Array } | { kind: 'gone'; why: string } | { kind: 'garbage'; why: string };
+/** `clean`: the process exited with code 0 (for a driver, the normal end once its work is done). */
+export type Arrival = { kind: 'frame'; bytes: Uint8Array } | { kind: 'gone'; why: string; clean: boolean } | { kind: 'garbage'; why: string };
 
-/** The process and its byte stream, framed into messages. */
-class Peer {
+/** The process and its byte stream, framed into messages (shared by the device and driver sessions). */
+export class Peer {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffer = new Uint8Array(0);
   private readonly arrivals: Arrival[] = [];
@@ -84,7 +85,8 @@ class Peer {
     const full = memoryLimitMb === undefined ? argv : ['prlimit', `--as=${memoryLimitMb * 1024 * 1024}`, '--', ...argv];
     this.child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
     this.child.on('error', (e) => { this.couldNotRun = e.message; this.end(`it could not run: ${e.message}`); });
-    this.child.on('exit', (code, signal) => this.end(signal ? `it was killed by ${signal}` : `it exited with code ${code}`));
+    // 'close', not 'exit': by then everything it wrote on stdout has been read.
+    this.child.on('close', (code, signal) => this.end(signal ? `it was killed by ${signal}` : `it exited with code ${code}`, code === 0));
     this.child.stdin.on('error', () => { /* EPIPE once it is gone: the exit says why */ });
     this.child.stderr.on('data', (d: Buffer) => { if (this.stderr.length < 4096) this.stderr += d.toString('utf8'); });
     this.child.stdout.on('data', (d: Buffer) => this.data(d));
@@ -104,11 +106,11 @@ class Peer {
     }
   }
 
-  private end(why: string): void {
+  private end(why: string, clean = false): void {
     if (this.gone !== undefined) return;
     this.gone = why;
     if (this.buffer.length) this.push({ kind: 'garbage', why: `${this.buffer.length} bytes that are not a whole message before it ended` });
-    this.push({ kind: 'gone', why });
+    this.push({ kind: 'gone', why, clean });
   }
 
   private push(a: Arrival): void {
@@ -145,12 +147,21 @@ class Peer {
 
   async close(): Promise<void> {
     if (this.gone !== undefined) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    // Ended by 'close' (stdio drained); a grandchild holding stdout open must not keep us waiting.
+    const closed = new Promise<void>((resolve) => {
+      this.child.once('close', () => resolve());
+      setTimeout(resolve, 1500).unref();
+    });
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 500);
-    await exited;
+    await closed;
     clearTimeout(timer);
   }
+}
+
+/** "11 bytes: 00 05 00 ..." for a frame that does not decode. */
+export function describeBytes(bytes: Uint8Array): string {
+  return `${bytes.length} bytes: ${Array.from(bytes.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join(' ')}${bytes.length > 16 ? ' ...' : ''}`;
 }
 
 /** Splits a command line on blanks (no shell, no quoting): "python3 dev.py --x" -> [python3, dev.py, --x]. */
@@ -221,7 +232,7 @@ export async function runProcessDevice(argv: readonly string[], o: ProcessOption
     messages++;
     const r = tryDecode(a.bytes, { maxSize: MAX_MSG });
     if (!r.ok) {
-      exchange.push(`<- ${a.bytes.length} bytes: ${Array.from(a.bytes.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join(' ')}${a.bytes.length > 16 ? ' ...' : ''}`);
+      exchange.push(`<- ${describeBytes(a.bytes)}`);
       throw new Finding('well-formed-messages', `the device wrote a malformed message (${r.error.kind}): ${r.error.message}`);
     }
     exchange.push(`<- ${describeMessage(r.message)}`);
