@@ -8,18 +8,19 @@
  * crashing). A violated model invariant is set aside and the exploration starts again, so one bug
  * does not hide another. Advisories are SHOULD rules seen broken in some explored execution.
  */
-import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import v8 from 'node:v8';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../models/index.ts';
 import { resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
 import { FAILED, type Engine } from './engine/engine.ts';
 import { createThreadsEngine, type ThreadsEngine } from './engine/threads/threads-engine.ts';
 import { announceOnMainThread, jsModelUrl } from './adapters/js/model.ts';
-import { compileC, findWasmToolchain } from './adapters/wasm/build.ts';
-import { wasmImplModule } from './adapters/wasm/port.ts';
+import { loadGatedCode } from './adapters/wasm/load.ts';
+import { checkExports, wasmInstance } from './adapters/wasm/model.ts';
+import { wasmRole, wasmRoleNames } from './adapters/wasm/roles.ts';
+import { InlineEngine } from './engine/inline.ts';
 import { roleSpec, type Advisory, type Role } from './adapters/schemes.ts';
 import { commandArgv, PROCESS_RULES, runProcessDevice, type ProcessSessionResult } from './adapters/process/session.ts';
 import { PROCESS_DRIVER_RULES, runProcessDriver } from './adapters/process/driver-session.ts';
@@ -78,8 +79,11 @@ export interface AdvisoryResult {
 
 export interface ValidateReport {
   readonly impl: string;
-  /** js: a module run in a worker under the explorer; process: a command driven by the reference peer. */
-  readonly kind: 'js' | 'process';
+  /**
+   * js: a module run in a worker under the explorer; wasm: C/WebAssembly gated and run inline under
+   * the explorer; process: a command driven by the reference peer.
+   */
+  readonly kind: 'js' | 'wasm' | 'process';
   readonly role: Role;
   readonly scheme: string;
   readonly params: Params;
@@ -101,18 +105,23 @@ export interface ValidateReport {
 const JS_EXTENSIONS = /\.(mjs|cjs|js|mts|ts)$/;
 const WASM_EXTENSIONS = /\.(c|wasm)$/;
 
+/** An engine that may lose a worker to the implementation and bring it back (the threads engine). */
+type ImplEngine = Engine & { needsRecovery?(): boolean; recover?(): Promise<void> };
+
 /**
- * The engine the explorer sees: the threads engine with the implementation in one worker, showing
- * only the invariants still in play, and scanning every finished execution for advisories.
+ * The engine the explorer sees: the engine running the implementation (the threads engine with it
+ * in one worker, or the inline engine with a gated WebAssembly instance), showing only the
+ * invariants still in play, and scanning every finished execution for advisories.
  */
 class ValidationView implements Engine {
-  readonly kind = 'threads' as const;
+  readonly kind: Engine['kind'];
   instance: ModelInstance;
   readonly seen = new Map<string, { executions: number; first: string }>();
   private scanned = true;
 
-  constructor(private readonly inner: ThreadsEngine, private readonly actor: number, private readonly advisories: readonly Advisory[]) {
+  constructor(private readonly inner: ImplEngine, private readonly actor: number, private readonly advisories: readonly Advisory[]) {
     this.instance = inner.instance;
+    this.kind = inner.kind;
   }
 
   setInvariants(invariants: readonly Invariant[]): void {
@@ -127,10 +136,10 @@ class ValidationView implements Engine {
   pendingTarget(a: number): number { return this.inner.pendingTarget(a); }
   pendingValue(a: number): number { return this.inner.pendingValue(a); }
   step(a: number): void { this.inner.step(a); }
-  flush(a: number): void { this.inner.flush(a); }
+  flush(a: number): void { this.inner.flush!(a); }
   failure(a: number): string | undefined { return this.inner.failure(a); }
-  needsRecovery(): boolean { return this.inner.needsRecovery(); }
-  recover(): Promise<void> { return this.inner.recover(); }
+  needsRecovery(): boolean { return this.inner.needsRecovery?.() ?? false; }
+  recover(): Promise<void> { return this.inner.recover?.() ?? Promise.resolve(); }
   close(): Promise<void> { return this.inner.close(); }
 
   /** Looks at the execution that just ended for advisories (once). */
@@ -146,35 +155,13 @@ class ValidationView implements Engine {
   }
 }
 
-function resolveImpl(impl: string, scheme: string, role: string): string {
+function resolveImpl(impl: string): string {
   const path = resolve(impl);
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--impl ${impl}: no such file`);
-  if (WASM_EXTENSIONS.test(path)) return pathToFileURL(wasmModule(path, impl, scheme, role)).href;
   if (!JS_EXTENSIONS.test(path)) {
     throw new UsageError(`--impl ${impl}: validate takes a JavaScript or TypeScript module (.mjs, .js, .ts), C (.c) or WebAssembly (.wasm) (docs/third-party.md)`);
   }
   return pathToFileURL(path).href;
-}
-
-/** C is compiled with Debian's clang to wasm32; a .wasm gets the small module that exports its entry points. */
-function wasmModule(path: string, impl: string, scheme: string, role: string): string {
-  if (scheme !== 'config-gencount' || role !== 'driver') {
-    throw new UsageError(`--impl ${impl}: C and WebAssembly implementations are supported for the config-gencount driver only (docs/third-party.md)`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'vv-wasm-'));
-  const wasm = join(dir, `${basename(path).replace(/\.(c|wasm)$/, '')}.wasm`);
-  if (path.endsWith('.c')) {
-    const tools = findWasmToolchain();
-    if ('missing' in tools) throw new UsageError(`--impl ${impl}: ${tools.missing}`);
-    try {
-      compileC(tools, path, wasm, [`-I${dirname(path)}`]);
-    } catch (e) {
-      throw new UsageError(`--impl ${impl} does not compile: ${(e as Error).message.split('\n').slice(1, 4).join(' ').trim()}`);
-    }
-  } else {
-    copyFileSync(path, wasm);
-  }
-  return wasmImplModule(wasm);
 }
 
 /** A command (an external process) rather than a JavaScript module? */
@@ -185,11 +172,12 @@ function isCommand(impl: string): boolean {
 
 export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   if (isCommand(o.impl)) return validateProcess(o);
-  const role = o.role as Role;
-  const spec = roleSpec(o.scheme, o.role);
+  if (WASM_EXTENSIONS.test(o.impl.trim())) return validateWasm(o);
+  roleSpec(o.scheme, o.role); // an unknown scheme or role is bad input before the file is looked at
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
-  const implUrl = resolveImpl(o.impl, o.scheme, o.role);
+  const implUrl = resolveImpl(o.impl);
+  const spec = roleSpec(o.scheme, o.role, implUrl);
   const memory = o.memory ?? 'sc';
   const strategyName = o.strategy ?? 'dfs';
   const seed = o.seed ?? 1;
@@ -213,6 +201,34 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   } catch (e) {
     throw new UsageError(`cannot load ${o.impl} as the ${o.role} of ${o.scheme}: ${(e as Error).message}`);
   }
+  return exploreImpl(inner, spec, { ...o, kind: 'js', params, memory, strategyName, seed, preemptions, start, deadline });
+}
+
+/** What a role adds to the model's invariants: SHOULD rules, and invariants that do not concern it. */
+interface ImplChecks {
+  readonly advisories: readonly Advisory[];
+  readonly notApplicable?: readonly string[];
+}
+
+interface ExploreImplOptions extends ValidateOptions {
+  readonly kind: 'js' | 'wasm';
+  readonly params: Params;
+  readonly memory: MemoryModel;
+  readonly strategyName: string;
+  readonly seed: number;
+  readonly preemptions: number;
+  readonly start: number;
+  readonly deadline: number;
+}
+
+/**
+ * Explores the model with the implementation in place of its role until no invariant left in play
+ * is violated: each violated invariant is set aside with its counterexample and the exploration
+ * starts again. Closes the engine.
+ */
+async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOptions): Promise<ValidateReport> {
+  const role = o.role as Role;
+  const { memory, strategyName, seed, preemptions, start, deadline, params } = o;
   const actor = inner.instance.actors.findIndex((a) => a.name === role);
   const view = new ValidationView(inner, actor, spec.advisories);
   const all = inner.instance.invariants;
@@ -238,7 +254,7 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
         budgetExhausted = r.budgetExhausted;
         break;
       }
-      violated.set(r.violation.invariant, await counterexample(view, inner, r.violation, { memory, strategy: strategyName, seed }));
+      violated.set(r.violation.invariant, await counterexample(view, r.violation, { memory, strategy: strategyName, seed }));
       if (!all.some((i) => i.name === r.violation!.invariant)) { blocked = true; complete = false; break; }
       if (performance.now() >= deadline) { budgetExhausted = true; complete = false; break; }
     }
@@ -255,10 +271,32 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   }));
   const advisories: AdvisoryResult[] = spec.advisories.filter((a) => view.seen.has(a.rule)).map((a) => ({ rule: a.rule, text: a.text, ...view.seen.get(a.rule)! }));
   return {
-    impl: o.impl, kind: 'js', role, scheme: o.scheme, params, strategy: strategyName, memory, preemptions, seed,
+    impl: o.impl, kind: o.kind, role, scheme: o.scheme, params, strategy: strategyName, memory, preemptions, seed,
     verdict: violated.size ? 'violated' : 'passed', complete, budgetExhausted, executions, steps,
     seconds: (performance.now() - start) / 1000, invariants, advisories,
   };
+}
+
+/**
+ * C or WebAssembly: the gated module serves the role's protocol steps in the model's own scenario,
+ * on the inline engine (Asyncify makes each instance a generator), with a fresh instance per execution.
+ */
+async function validateWasm(o: ValidateOptions): Promise<ValidateReport> {
+  const role = wasmRole(o.scheme, o.role);
+  if (!role) throw new UsageError(`--impl ${o.impl}: a C or WebAssembly implementation can be the ${wasmRoleNames()} (docs/third-party.md)`);
+  const path = resolve(o.impl);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--impl ${o.impl}: no such file`);
+  const def = findModel(o.scheme);
+  const params = resolveParams(def, o.params ?? {});
+  const start = performance.now();
+  const code = loadGatedCode(path, `--impl ${o.impl}`);
+  checkExports(code, role, `--impl ${o.impl}`);
+  const memory = o.memory ?? 'sc';
+  const inner = new InlineEngine(wasmInstance(def, role, code, params), memory);
+  return exploreImpl(inner, { advisories: [] }, {
+    ...o, kind: 'wasm', params, memory, strategyName: o.strategy ?? 'dfs', seed: o.seed ?? 1, preemptions: o.preemptions ?? def.defaultPreemptions,
+    start, deadline: o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs,
+  });
 }
 
 /**
@@ -292,11 +330,11 @@ async function validateProcess(o: ValidateOptions): Promise<ValidateReport> {
 }
 
 /** Shrinks the schedule on the same engine (third-party code only runs there) and replays it for the trace. */
-async function counterexample(view: ValidationView, inner: ThreadsEngine, found: FoundViolation, p: { memory: MemoryModel; strategy: string; seed: number }): Promise<Counterexample> {
+async function counterexample(view: ValidationView, found: FoundViolation, p: { memory: MemoryModel; strategy: string; seed: number }): Promise<Counterexample> {
   let final: FoundViolation = found;
   let stats: Record<string, number> = { execution: found.execution, steps: found.decisions.length };
-  const actorFailed = view.instance.actors.some((_, a) => inner.pendingKind(a) === FAILED);
-  if (inner.needsRecovery()) await inner.recover();
+  const actorFailed = view.instance.actors.some((_, a) => view.pendingKind(a) === FAILED);
+  if (view.needsRecovery()) await view.recover();
   // A hang costs a timeout per run, and a crash a worker: shrink only what reruns cheaply.
   if (!actorFailed) {
     try {
@@ -310,9 +348,9 @@ async function counterexample(view: ValidationView, inner: ThreadsEngine, found:
     } catch {
       // Not deterministic under replay (the implementation keeps state across executions): keep the original.
     }
-    if (inner.needsRecovery()) await inner.recover();
+    if (view.needsRecovery()) await view.recover();
   }
-  return makeCounterexample(view.instance, final, { engine: 'threads', memory: p.memory, strategy: p.strategy, seed: p.seed, stats });
+  return makeCounterexample(view.instance, final, { engine: view.kind, memory: p.memory, strategy: p.strategy, seed: p.seed, stats });
 }
 
 const STATUS_TEXT: Record<InvariantStatus, string> = {

@@ -1,7 +1,9 @@
 /**
  * `validate` with C compiled to WebAssembly (docs/third-party.md, "C compiled to WebAssembly"):
- * the shipped C drivers are built here with Debian's clang and lld (.ci/run installs them), run as
- * the config-gencount driver with every port import one scheduling point, and judged.
+ * the shipped C driver and device are built here with Debian's clang and lld (.ci/run installs
+ * them) over an imported shared memory, rewritten by the binaryen gate pass so that every access
+ * to the shared window is a scheduling point, made resumable with Asyncify, and explored on the
+ * inline engine in place of the reference actor.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileC, findWasmToolchain, type WasmToolchain } from '../harness/adapters/wasm/build.ts';
-import { wasmImplModule } from '../harness/adapters/wasm/port.ts';
+import { loadGatedCode } from '../harness/adapters/wasm/load.ts';
+import { check } from '../harness/check.ts';
 import { validate } from '../harness/validate.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -25,86 +28,135 @@ if ('missing' in found) {
   console.warn(`SKIPPED tests/validate-wasm.test.ts: ${found.missing}; install clang and lld to run it`);
 }
 
-/** Compiles a C file to dir/<name>.wasm and returns the --impl module for it. */
-function build(cFile: string, name: string): string {
-  const wasm = join(dir, `${name}.wasm`);
-  compileC(tools!, cFile, wasm, [`-I${join(root, 'examples', 'c')}`]);
-  return wasmImplModule(wasm);
-}
+type Edit = readonly [from: string, to: string];
 
-/** A driver: the good example with `write_config` replaced by `body`. */
-function driverWith(name: string, body: string): string {
-  const good = readFileSync(example('gencount-driver-good.c'), 'utf8');
-  const at = good.indexOf('VV_EXPORT("write_config")');
+/** A C file using the examples' header: a good example with each edit's `from` replaced by its `to`. */
+function variantOf(exampleName: string, name: string, ...edits: Edit[]): string {
+  let text = readFileSync(example(exampleName), 'utf8');
+  for (const [from, to] of edits) {
+    if (!text.includes(from)) throw new Error(`${name}: ${JSON.stringify(from)} is not in ${exampleName}`);
+    text = text.replace(from, to);
+  }
   const file = join(dir, `${name}.c`);
-  writeFileSync(file, `${good.slice(0, at)}VV_EXPORT("write_config") void write_config(uint32_t n) {\n  (void)n;\n  ${body}\n}\n`);
-  return build(file, name);
+  writeFileSync(file, text.replace('#include "virtio_verify.h"', `#include "${example('virtio_verify.h')}"`));
+  return file;
 }
 
 const status = (r: Awaited<ReturnType<typeof validate>>) => Object.fromEntries(r.invariants.map((i) => [i.name, i.status]));
 
-describe.skipIf(!tools)('validate: C drivers compiled to WebAssembly (config-gencount)', () => {
-  it('builds freestanding wasm32 modules whose only imports are the port functions (no shared memory)', () => {
-    build(example('gencount-driver-good.c'), 'good');
-    const module = new WebAssembly.Module(readFileSync(join(dir, 'good.wasm')));
-    const imports = WebAssembly.Module.imports(module);
-    expect(imports.every((i) => i.module === 'vv' && i.kind === 'function')).toBe(true);
-    expect(imports.map((i) => i.name).sort()).toEqual(['load', 'notify', 'pause', 'rmb', 'store', 'wmb']);
-    expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(expect.arrayContaining(['memory', 'vv_words', 'read_config', 'write_config']));
+describe.skipIf(!tools)('validate: C compiled to WebAssembly, gated by binaryen, resumed by Asyncify', () => {
+  it('builds against an imported shared memory; the gate pass adds the gates and Asyncify', () => {
+    const wasm = join(dir, 'good.wasm');
+    compileC(tools!, example('gencount-driver-good.c'), wasm, [`-I${join(root, 'examples', 'c')}`]);
+    const raw = new WebAssembly.Module(readFileSync(wasm));
+    const memory = WebAssembly.Module.imports(raw).find((i) => i.kind === 'memory');
+    expect(memory).toMatchObject({ module: 'env', name: 'memory' });
+    // The C code reads the config space through pointers: no access is an imported call.
+    expect(WebAssembly.Module.imports(raw).filter((i) => i.kind === 'function').map((i) => i.name).sort()).toEqual(['notify', 'pause', 'rmb', 'wmb']);
+    const code = loadGatedCode(wasm, 'good.wasm');
+    const gated = WebAssembly.Module.imports(code.module).map((i) => `${i.module}.${i.name}`);
+    expect(gated).toEqual(expect.arrayContaining(['vv_gate.load', 'vv_gate.addr', 'vv_gate.store_i32', 'vv_gate.tick']));
+    expect(WebAssembly.Module.exports(code.module).map((e) => e.name)).toEqual(expect.arrayContaining(['asyncify_start_unwind', 'asyncify_start_rewind', 'read_config']));
+    // One site per load and store of the C code, each named by its function.
+    expect(code.sites.filter((s) => s.fn === 'read_config' && s.op === 'load').length).toBeGreaterThanOrEqual(2);
+    expect(code.sites.some((s) => s.fn === 'write_config' && s.op === 'store' && s.bytes === 4)).toBe(true);
   });
 
-  it('passes the good driver: every invariant holds within the bound, complete', async () => {
-    const impl = build(example('gencount-driver-good.c'), 'good');
-    const r = await validate({ impl, role: 'driver', scheme: 'config-gencount', preemptions: 2 });
+  it('passes the good gencount driver, with exactly the executions of the reference driver', async () => {
+    const r = await validate({ impl: example('gencount-driver-good.c'), role: 'driver', scheme: 'config-gencount', preemptions: 2 });
+    expect(r.kind).toBe('wasm');
     expect(r.verdict).toBe('passed');
     expect(r.complete).toBe(true);
     expect(Object.values(status(r)).every((s) => s === 'holds')).toBe(true);
-    expect(r.executions).toBeGreaterThan(100);
+    // Same accesses in the same order as the reference: the gate adds and hides no scheduling point.
+    const reference = await check({ model: 'config-gencount', variant: 'reference', preemptions: 2 });
+    expect(r.executions).toBe(reference.executions);
   });
 
-  it('finds the ordering bug of the buggy driver (generation re-checked before the words): no-torn-read', async () => {
-    const impl = build(example('gencount-driver-buggy.c'), 'buggy');
-    const r = await validate({ impl, role: 'driver', scheme: 'config-gencount', preemptions: 2 });
+  it('finds the ordering bug of the buggy gencount driver (generation re-checked before the words): no-torn-read', async () => {
+    const r = await validate({ impl: example('gencount-driver-buggy.c'), role: 'driver', scheme: 'config-gencount', preemptions: 2 });
     expect(r.verdict).toBe('violated');
     expect(status(r)).toMatchObject({ 'no-torn-read': 'violated', 'driver-write-intact': 'holds', 'no-actor-error': 'holds' });
     const c = r.invariants.find((i) => i.name === 'no-torn-read')!.counterexample!;
-    // Each import call is a step of its own: the device's update lands between the driver's
-    // second load of the generation and its loads of the words.
     const ops = c.schedule.map((s) => `${s.actor} ${s.op}`);
     const data = ops.indexOf('driver load config.data[0]');
-    expect(data).toBeGreaterThan(0);
     const lastGen = ops.slice(0, data).lastIndexOf('driver load config.gen');
     expect(lastGen).toBeGreaterThanOrEqual(0);
+    // The device's update lands between the driver's last look at the generation and its words.
     expect(ops.slice(lastGen).some((s) => s === 'device store config.gen')).toBe(true);
+    expect(c.engine).toBe('inline');
   });
 
-  it('command line: exit 0 for the good driver, 1 for the buggy one', () => {
-    const cli = (impl: string) => spawnSync(process.execPath, [bin, 'validate', '--impl', impl, '--role', 'driver', '--scheme', 'config-gencount', '--preemptions', '1'], { encoding: 'utf8', cwd: root });
-    const good = cli(build(example('gencount-driver-good.c'), 'cli-good'));
+  it('passes the good split-ring device under sc and tso, and finds the buggy one publishing used.idx first', async () => {
+    const good = await validate({ impl: example('split-device-good.c'), role: 'device', scheme: 'vring-split' });
+    expect(good.verdict).toBe('passed');
+    expect(good.complete).toBe(true);
+    const tso = await validate({ impl: example('split-device-good.c'), role: 'device', scheme: 'vring-split', memory: 'tso', preemptions: 2 });
+    expect(tso.verdict, JSON.stringify(status(tso))).toBe('passed');
+    const bad = await validate({ impl: example('split-device-buggy.c'), role: 'device', scheme: 'vring-split' });
+    expect(bad.verdict).toBe('violated');
+    expect(status(bad)['publish-order']).toBe('violated');
+    const c = bad.invariants.find((i) => i.name === 'publish-order')!.counterexample!;
+    expect(c.message).toMatch(/used\.idx .* before used\.idx|must be written before used\.idx/);
+    expect(c.trace.at(-1)).toMatchObject({ actor: 'device', op: 'store', target: 'used.idx' });
+  });
+
+  it('a missing barrier in the C device is found only under tso', async () => {
+    const file = variantOf('split-device-good.c', 'no-mb', ['vv_mb(); /* used.idx visible', '/* no barrier */ /* used.idx visible']);
+    const sc = await validate({ impl: file, role: 'device', scheme: 'vring-split' });
+    expect(sc.verdict).toBe('passed');
+    const tso = await validate({ impl: file, role: 'device', scheme: 'vring-split', memory: 'tso' });
+    expect(tso.verdict).toBe('violated');
+    expect(status(tso)['no-lost-notification']).toBe('violated');
+  });
+
+  const READ = 'vv_rmb();\n        for';
+  const faults: [string, string, Edit[], RegExp][] = [
+    ['traps', 'gencount-driver-good.c', [[READ, '__builtin_trap();\n        for']], /RuntimeError: unreachable/],
+    ['loops forever without touching shared memory', 'gencount-driver-good.c', [[READ, 'for (volatile int spin = 1; spin;) {}\n        for']], /loop iterations without touching shared memory.*hangs/],
+    ['blocks forever in memory.atomic.wait', 'gencount-driver-good.c', [[READ, '__builtin_wasm_memory_atomic_wait32((int *)words, 0, -1);\n        for']], /memory\.atomic\.wait.*block forever/],
+    ['recurses until its stack is gone', 'gencount-driver-good.c', [
+      ['VV_EXPORT("read_config")', 'static int deep(int n) { volatile int pad[64]; pad[0] = n; return deep(n + 1) + pad[0]; }\nVV_EXPORT("read_config")'],
+      [READ, 'vv_rmb(); (void)deep(1);\n        for'],
+    ], /RangeError: Maximum call stack size exceeded|memory access out of bounds/],
+    ['stores half of a field', 'gencount-driver-good.c', [['cfg->drv_changed = 1;', '*(volatile uint16_t *)&cfg->drv_changed = 1;']], /2 bytes into the 4-byte field config\.drv_changed/],
+    ['copies into the window with memcpy', 'gencount-driver-good.c', [['for (uint32_t j = 0; j < driver_words; j++) drv[j] = words[j];', '__builtin_memcpy((void *)drv, words, 4 * driver_words);']], /memory\.copy of 8 bytes with its destination in the shared window/],
+    ['gives up with vv_fail', 'split-device-good.c', [['if (head >= num)', 'vv_fail("refusing every ring"); if (head >= num)']], /vq_pop_avail gave up: refusing every ring/],
+  ];
+  it.each(faults)('a C implementation that %s: a clear no-actor-error finding, the tool goes on', async (name, base, edits, message) => {
+    const file = variantOf(base, name.replace(/\W+/g, '-'), ...edits);
+    const scheme = base.startsWith('split') ? 'vring-split' : 'config-gencount';
+    const role = base.startsWith('split') ? 'device' : 'driver';
+    const r = await validate({ impl: file, role, scheme, preemptions: 1 });
+    const e = r.invariants.find((i) => i.name === 'no-actor-error')!;
+    expect(e.status, JSON.stringify(status(r))).toBe('violated');
+    expect(e.counterexample!.message).toMatch(message);
+    expect(e.counterexample!.schedule.length).toBeGreaterThan(0);
+  });
+
+  it('command line: exit 0 for a good implementation, 1 for a buggy one, 2 for bad input', () => {
+    const cli = (impl: string, role = 'driver', scheme = 'config-gencount') => spawnSync(process.execPath, [bin, 'validate', '--impl', impl, '--role', role, '--scheme', scheme, '--preemptions', '1'], { encoding: 'utf8', cwd: root });
+    const good = cli(example('gencount-driver-good.c'));
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/CONFORMS/);
-    const bad = cli(build(example('gencount-driver-buggy.c'), 'cli-buggy'));
+    const bad = cli(example('gencount-driver-buggy.c'));
     expect(bad.status, bad.stderr).toBe(1);
     expect(bad.stdout).toMatch(/no-torn-read\s+VIOLATED/);
-    // The C source itself as --impl: validate compiles it with clang first.
-    const direct = cli(example('gencount-driver-buggy.c'));
-    expect(direct.status, direct.stderr).toBe(1);
-    expect(direct.stdout).toMatch(/no-torn-read\s+VIOLATED/);
-    const wrongRole = spawnSync(process.execPath, [bin, 'validate', '--impl', example('gencount-driver-good.c'), '--role', 'device', '--scheme', 'config-gencount'], { encoding: 'utf8', cwd: root });
+    const wrongRole = cli(example('gencount-driver-good.c'), 'device');
     expect(wrongRole.status).toBe(2);
-    expect(wrongRole.stderr).toMatch(/config-gencount driver only/);
-  });
-
-  const faults: [string, string, RegExp][] = [
-    ['traps', '__builtin_trap();', /RuntimeError: unreachable/],
-    ['names a field that does not exist', 'vv_store(0x7777u, 1);', /no config-gencount field has the id 0x7777/],
-  ];
-  it.each(faults)('a C driver that %s: no-actor-error, the tool goes on', async (name, body, message) => {
-    const impl = driverWith(name.replace(/\W+/g, '-'), body);
-    const r = await validate({ impl, role: 'driver', scheme: 'config-gencount', preemptions: 1, stepTimeoutMs: 1000 });
-    const e = r.invariants.find((i) => i.name === 'no-actor-error')!;
-    expect(e.status).toBe('violated');
-    expect(e.counterexample!.message).toMatch(message);
-    expect(e.counterexample!.schedule.some((s) => s.actor === 'driver' && s.op === 'load config.gen')).toBe(true);
+    expect(wrongRole.stderr).toMatch(/can be the config-gencount driver, vring-split device/);
+    const missing = cli(example('gencount-driver-good.c'), 'device', 'vring-split');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/does not export vq_setup, .*which the device of vring-split needs/);
+    const broken = join(dir, 'broken.c');
+    writeFileSync(broken, 'int f(void) { return undeclared; }\n');
+    const compile = cli(broken);
+    expect(compile.status).toBe(2);
+    expect(compile.stderr).toMatch(/does not compile: .*undeclared/);
+    const garbage = join(dir, 'garbage.wasm');
+    writeFileSync(garbage, 'not a module');
+    const notWasm = cli(garbage);
+    expect(notWasm.status).toBe(2);
+    expect(notWasm.stderr).toMatch(/is not a valid WebAssembly module/);
   });
 });

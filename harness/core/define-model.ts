@@ -59,10 +59,13 @@ export function defineModel<P extends object, C>(spec: ModelSpec<P, C>): ModelDe
     invariants: spec.invariants.map(({ name, protects, kind }) => ({ name, protects, kind })),
     defaultPreemptions: spec.defaultPreemptions,
     instantiate(variant: string, given: Params): ModelInstance {
+      return def.instantiateWith!(variant, given, {});
+    },
+    instantiateWith(variant: string, given: Params, steps: object): ModelInstance {
       variantInfo(def, variant);
       const params = resolveParams(def, given);
       const v = spec.variants.find((x) => x.name === variant)!;
-      const protocol = { ...spec.reference, ...v.override } as P;
+      const protocol = { ...spec.reference, ...v.override, ...steps } as P;
       const built = spec.build(params);
       return {
         model: spec.name,

@@ -107,6 +107,11 @@ export interface ModelDef {
   /** The preemption bound the default check explores completely in seconds. */
   readonly defaultPreemptions: number;
   instantiate(variant: string, params: Params): ModelInstance;
+  /**
+   * Instantiates with some protocol steps replaced on top of the variant's (validate runs compiled
+   * third-party steps this way). Models built with defineModel have it.
+   */
+  instantiateWith?(variant: string, params: Params, steps: object): ModelInstance;
 }
 
 export class UsageError extends Error {}

@@ -1,12 +1,14 @@
 /**
- * Builds a C implementation to WebAssembly with Debian's clang and lld (examples/c/virtio_verify_port.h):
- *   clang --target=wasm32 -ffreestanding -nostdlib -O2 -Wl,--no-entry -fuse-ld=<wasm-ld> -o out.wasm in.c
+ * Builds a C implementation to WebAssembly with Debian's clang and lld (examples/c/virtio_verify.h):
+ * freestanding wasm32 over an imported shared memory of MEMORY_PAGES pages, __heap_base exported so
+ * the adapter can check that data and stack stay below the shared window.
  * Debian's lld package may install the linker only as wasm-ld-NN (or under /usr/lib/llvm-NN/bin):
  * the linker is found here and named to clang by its absolute path.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { MEMORY_PAGES } from './gated-instance.ts';
 
 export interface WasmToolchain {
   readonly clang: string;
@@ -46,8 +48,9 @@ export function findWasmToolchain(): WasmToolchain | { readonly missing: string 
 
 /** Compiles one freestanding C file to a wasm32 module; throws with clang's messages on failure. */
 export function compileC(tools: WasmToolchain, cFile: string, outWasm: string, extra: readonly string[] = []): void {
-  const args = ['--target=wasm32', '-ffreestanding', '-nostdlib', '-O2', '-Wall',
-    '-Wl,--no-entry', `-fuse-ld=${tools.wasmLd}`, ...extra, '-o', outWasm, cFile];
+  const args = ['--target=wasm32', '-ffreestanding', '-nostdlib', '-O2', '-Wall', '-matomics', '-mbulk-memory',
+    '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--shared-memory', `-Wl,--max-memory=${MEMORY_PAGES * 65536}`, '-Wl,--export=__heap_base',
+    `-fuse-ld=${tools.wasmLd}`, ...extra, '-o', outWasm, cFile];
   const r = spawnSync(tools.clang, args, { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     throw new Error(`${tools.clang} ${args.join(' ')} failed: ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
