@@ -5,10 +5,11 @@
  * the reference writes them, so that the model's invariants judge third-party code unchanged.
  * docs/third-party.md is the user's documentation of these interfaces.
  */
-import { UsageError, type ModelInstance, type TraceEntry } from '../core/model.ts';
+import { UsageError, type Invariant, type ModelInstance, type TraceEntry } from '../core/model.ts';
 import { OpKind, type Op, type Program } from '../core/ops.ts';
 import { syncPort, type BlockingBody, type RawPort, type SyncPort } from './blocking-port.ts';
 import { v86VringSplitDevice } from './v86/scheme.ts';
+import { deviceRole, driverRole, PACKED, SPLIT } from './vring/roles.ts';
 import { transportMsgDevice } from './msg/transport-device.ts';
 
 export type Role = 'driver' | 'device';
@@ -41,11 +42,18 @@ export interface RoleSpec {
    * the generation traps into the device's handler, which runs in the driver's actor).
    */
   readonly others?: Readonly<Record<string, (instance: ModelInstance, impl: Record<string, unknown>) => BlockingBody>>;
+  /**
+   * When a role has several specs (vring-split's device: v86 or any module), the implementations
+   * this one is for, by module URL; the spec without it takes the rest.
+   */
+  readonly accepts?: (implUrl: string) => boolean;
+  /** The invariants judging this role, when they differ from the model's (a MUST/SHOULD split). */
+  readonly invariants?: (instance: ModelInstance) => readonly Invariant[];
 }
 
 export interface SchemeSpec {
   readonly scheme: string;
-  readonly roles: Readonly<Partial<Record<Role, RoleSpec>>>;
+  readonly roles: Readonly<Partial<Record<Role, RoleSpec | readonly RoleSpec[]>>>;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -316,7 +324,8 @@ const legacyDevice: RoleSpec = {
 export const SCHEMES: readonly SchemeSpec[] = [
   { scheme: 'config-gencount', roles: { driver: gencountDriver, device: gencountDevice } },
   { scheme: 'config-legacy', roles: { driver: legacyDriver, device: legacyDevice } },
-  { scheme: 'vring-split', roles: { device: v86VringSplitDevice } },
+  { scheme: 'vring-split', roles: { driver: driverRole(SPLIT), device: [v86VringSplitDevice, deviceRole()] } },
+  { scheme: 'vring-packed', roles: { driver: driverRole(PACKED), device: deviceRole() } },
   { scheme: 'transport-msg', roles: { device: transportMsgDevice } },
 ];
 
@@ -326,11 +335,13 @@ export function schemeSpec(scheme: string): SchemeSpec {
   return s;
 }
 
-export function roleSpec(scheme: string, role: string): RoleSpec {
+/** The spec of a role; with `implUrl`, the one for that implementation (see RoleSpec.accepts). */
+export function roleSpec(scheme: string, role: string, implUrl?: string): RoleSpec {
   const s = schemeSpec(scheme);
   const r = s.roles[role as Role];
   if (!r) throw new UsageError(`scheme ${scheme} has no third-party role ${role} (roles: ${Object.keys(s.roles).join(', ')})`);
-  return r;
+  const specs: readonly RoleSpec[] = Array.isArray(r) ? r : [r as RoleSpec];
+  return specs.find((x) => implUrl === undefined || (x.accepts?.(implUrl) ?? true)) ?? specs[specs.length - 1];
 }
 
 /** Checks a module's exports against the role; returns the problems (empty when it fits). */

@@ -27,7 +27,7 @@ export function jsModelUrl(scheme: string, role: string, implUrl: string): strin
 }
 
 async function adapted(scheme: string, role: string, impl: string): Promise<ModelDef> {
-  const spec = roleSpec(scheme, role);
+  const spec = roleSpec(scheme, role, impl);
   const base = findModel(scheme);
   let mod: Record<string, unknown> | undefined;
   if (!isMainThread) {
@@ -52,7 +52,7 @@ async function adapted(scheme: string, role: string, impl: string): Promise<Mode
         if (at < 0) throw new UsageError(`model ${scheme} has no actor named ${name}`);
         actors[at] = blockingActor(name, () => out, () => body(out, mod!));
       }
-      const out: ModelInstance = { ...inst, actors };
+      const out: ModelInstance = { ...inst, actors, invariants: spec.invariants?.(inst) ?? inst.invariants };
       return out;
     },
   };

@@ -186,6 +186,8 @@ function deviceBody(instance: ModelInstance, impl: Record<string, unknown>): Blo
 
 /** The device role of vring-split, played by v86 (validate --scheme vring-split --role device --impl harness/adapters/v86/virtio.ts). */
 export const v86VringSplitDevice: RoleSpec = {
+  // The adapters of this folder (virtio.ts, virtio-trapped.ts); any other module is a JavaScript device (harness/adapters/vring).
+  accepts: (implUrl) => implUrl.startsWith(new URL('.', import.meta.url).href),
   required: ['VirtIO'],
   optional: [],
   body: deviceBody,
