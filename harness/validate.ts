@@ -14,12 +14,13 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../models/index.ts';
 import { resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
-import { FAILED, type Engine } from './engine/engine.ts';
+import { ENGINE_KINDS, FAILED, type Engine, type EngineKind } from './engine/engine.ts';
 import { createThreadsEngine, type ThreadsEngine } from './engine/threads/threads-engine.ts';
 import { announceOnMainThread, jsModelUrl } from './adapters/js/model.ts';
 import { loadGatedCode } from './adapters/wasm/load.ts';
 import { checkExports, wasmInstance } from './adapters/wasm/model.ts';
 import { wasmRole, wasmRoleNames } from './adapters/wasm/roles.ts';
+import { announceWasmOnMainThread, wasmModelUrl } from './adapters/wasm/worker-model.ts';
 import { InlineEngine } from './engine/inline.ts';
 import { roleSpec, type Advisory, type Role } from './adapters/schemes.ts';
 import { commandArgv, PROCESS_RULES, runProcessDevice, type ProcessSessionResult } from './adapters/process/session.ts';
@@ -48,6 +49,11 @@ export interface ValidateOptions {
   readonly depth?: number;
   /** How long one operation of the implementation may take before it counts as hung. Default 2000. */
   readonly stepTimeoutMs?: number;
+  /**
+   * JavaScript modules run on the threads engine only (they cannot yield); C and WebAssembly on
+   * either, inline by default (Asyncify).
+   */
+  readonly engine?: EngineKind;
   /**
    * Memory limit in MiB. External processes: address space (util-linux prlimit). JavaScript
    * modules: the V8 heap of the workers started from then on in this process. Default: none.
@@ -173,6 +179,7 @@ function isCommand(impl: string): boolean {
 export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   if (isCommand(o.impl)) return validateProcess(o);
   if (WASM_EXTENSIONS.test(o.impl.trim())) return validateWasm(o);
+  if (o.engine === 'inline') throw new UsageError('a JavaScript module cannot yield at each access: it runs on the threads engine only (C and WebAssembly run on either)');
   roleSpec(o.scheme, o.role); // an unknown scheme or role is bad input before the file is looked at
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
@@ -292,7 +299,15 @@ async function validateWasm(o: ValidateOptions): Promise<ValidateReport> {
   const code = loadGatedCode(path, `--impl ${o.impl}`);
   checkExports(code, role, `--impl ${o.impl}`);
   const memory = o.memory ?? 'sc';
-  const inner = new InlineEngine(wasmInstance(def, role, code, params), memory);
+  let inner: ImplEngine;
+  if (o.engine === 'threads') {
+    // The same instance in a worker of its own: C over real worker threads, each access a turnstile grant.
+    const w = { scheme: o.scheme, role: o.role, code: code.cached };
+    announceWasmOnMainThread(w);
+    inner = await createThreadsEngine({ model: o.scheme, variant: 'reference', params, module: wasmModelUrl(w) }, { memory, stepTimeoutMs: o.stepTimeoutMs ?? 2000, startupTimeoutMs: o.startupTimeoutMs ?? 30_000 });
+  } else {
+    inner = new InlineEngine(wasmInstance(def, role, () => code, params), memory);
+  }
   return exploreImpl(inner, { advisories: [] }, {
     ...o, kind: 'wasm', params, memory, strategyName: o.strategy ?? 'dfs', seed: o.seed ?? 1, preemptions: o.preemptions ?? def.defaultPreemptions,
     start, deadline: o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs,
@@ -424,8 +439,8 @@ export interface ValidateArgs {
 export async function validateCommand(args: readonly string[], values: ValidateArgs, out: (s: string) => void): Promise<number> {
   if (args.length) throw new UsageError('validate takes no positional arguments (use --impl, --role, --scheme)');
   const need = (v: string | undefined, name: string) => { if (v === undefined) throw new UsageError(`validate needs --${name}`); return v; };
-  if (values.engine !== undefined && values.engine !== 'threads') throw new UsageError('validate runs third-party code on the threads engine only');
   const report = await validate({
+    engine: parseChoice(values.engine, 'engine', ENGINE_KINDS),
     impl: need(values.impl, 'impl'),
     role: parseChoice(need(values.role, 'role'), 'role', ['driver', 'device'] as const)!,
     scheme: need(values.scheme, 'scheme'),

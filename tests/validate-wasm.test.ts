@@ -101,6 +101,16 @@ describe.skipIf(!tools)('validate: C compiled to WebAssembly, gated by binaryen,
     expect(c.trace.at(-1)).toMatchObject({ actor: 'device', op: 'store', target: 'used.idx' });
   });
 
+  it('runs the same C in a worker of the threads engine: same executions, same counterexample', async () => {
+    const inline = await validate({ impl: example('split-device-buggy.c'), role: 'device', scheme: 'vring-split', preemptions: 1 });
+    const threads = await validate({ impl: example('split-device-buggy.c'), role: 'device', scheme: 'vring-split', preemptions: 1, engine: 'threads' });
+    expect(threads.executions).toBe(inline.executions);
+    expect(status(threads)).toEqual(status(inline));
+    const trace = (r: typeof inline) => r.invariants.find((i) => i.name === 'publish-order')!.counterexample!.trace;
+    expect(trace(threads)).toEqual(trace(inline));
+    expect(threads.invariants.find((i) => i.name === 'publish-order')!.counterexample!.engine).toBe('threads');
+  });
+
   it('a missing barrier in the C device is found only under tso', async () => {
     const file = variantOf('split-device-good.c', 'no-mb', ['vv_mb(); /* used.idx visible', '/* no barrier */ /* used.idx visible']);
     const sc = await validate({ impl: file, role: 'device', scheme: 'vring-split' });
@@ -119,6 +129,7 @@ describe.skipIf(!tools)('validate: C compiled to WebAssembly, gated by binaryen,
       ['VV_EXPORT("read_config")', 'static int deep(int n) { volatile int pad[64]; pad[0] = n; return deep(n + 1) + pad[0]; }\nVV_EXPORT("read_config")'],
       [READ, 'vv_rmb(); (void)deep(1);\n        for'],
     ], /RangeError: Maximum call stack size exceeded|memory access out of bounds/],
+    ['exhausts its memory', 'gencount-driver-good.c', [[READ, 'for (;;) (void)__builtin_wasm_memory_grow(0, 1);\n        for']], /memory\.grow by 1 page\(s\).*exhausted its memory/],
     ['stores half of a field', 'gencount-driver-good.c', [['cfg->drv_changed = 1;', '*(volatile uint16_t *)&cfg->drv_changed = 1;']], /2 bytes into the 4-byte field config\.drv_changed/],
     ['copies into the window with memcpy', 'gencount-driver-good.c', [['for (uint32_t j = 0; j < driver_words; j++) drv[j] = words[j];', '__builtin_memcpy((void *)drv, words, 4 * driver_words);']], /memory\.copy of 8 bytes with its destination in the shared window/],
     ['gives up with vv_fail', 'split-device-good.c', [['if (head >= num)', 'vv_fail("refusing every ring"); if (head >= num)']], /vq_pop_avail gave up: refusing every ring/],

@@ -187,9 +187,13 @@ class Pass {
         for (const o of info.operands as Ref[]) this.visit(o);
         if (id === binaryen.CallIndirectId) this.visit(info.target as Ref);
         return;
-      case binaryen.LocalSetId: case binaryen.GlobalSetId: case binaryen.DropId: case binaryen.ReturnId:
-      case binaryen.UnaryId: case binaryen.MemoryGrowId:
-        return kids('value', 'delta');
+      case binaryen.LocalSetId: case binaryen.GlobalSetId: case binaryen.DropId: case binaryen.ReturnId: case binaryen.UnaryId:
+        return kids('value');
+      case binaryen.MemoryGrowId:
+        // The memory is fixed (the window and Asyncify's area sit at fixed addresses): growing it is exhausting it.
+        kids('delta');
+        this.X.MemoryGrow.setDelta(e, this.call('grow', [binaryen.i32], binaryen.i32, [info.delta as Ref]));
+        return;
       case binaryen.BinaryId: return kids('left', 'right');
       case binaryen.SelectId: return kids('ifTrue', 'ifFalse', 'condition');
       case binaryen.LoadId: {
@@ -258,7 +262,7 @@ class Pass {
 
   /** The imports that can suspend: every gate that may touch the window, and the port imports. */
   suspendingImports(portImports: readonly string[]): string[] {
-    const gates = [...this.imported].filter((n) => n !== 'tick' && n !== 'addr' && !n.startsWith('expected_') && !n.startsWith('range_'));
+    const gates = [...this.imported].filter((n) => n !== 'tick' && n !== 'addr' && n !== 'grow' && !n.startsWith('expected_') && !n.startsWith('range_'));
     return [...gates.map((n) => `${GATE}.${n}`), ...portImports];
   }
 }

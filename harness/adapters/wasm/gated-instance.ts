@@ -272,6 +272,10 @@ export class GatedInstance {
       tick: () => {
         if (--this.fuel < 0) throw new WasmMisuse(`${this.current}: ${FUEL.toLocaleString('en-US')} loop iterations without touching shared memory or calling the port: it hangs`);
       },
+      grow: (delta: number) => {
+        if (delta === 0) return 0;
+        throw new WasmMisuse(`${this.current}: memory.grow by ${delta} page(s): the instance's memory is fixed at ${MEMORY_PAGES} pages (${MEMORY_PAGES * 64} KiB, the shared window included), so the implementation exhausted its memory`);
+      },
       wait: (s: number) => { throw new WasmMisuse(`memory.atomic.wait in ${sites[s].fn}: nothing else runs in this instance's memory, it would block forever (wait for an event with vv_wait)`); },
       notify: (s: number, addr: number) => {
         if (this.window.contains(ea(s, addr), 4)) throw new WasmMisuse(`memory.atomic.notify on the shared window in ${sites[s].fn}: notify the peer with vv_notify`);

@@ -15,7 +15,7 @@ import type { Site } from './gate-pass.ts';
 import type { GatedCode } from './gated-instance.ts';
 
 /** Bumped whenever the gate pass changes what it emits: old cache entries are then ignored. */
-const PASS_VERSION = 2;
+const PASS_VERSION = 3;
 const GATE_MAIN = fileURLToPath(new URL('./gate-main.mjs', import.meta.url));
 
 /** The module's bytes: a .wasm as it is, a .c compiled (with its own folder on the include path). */
@@ -38,7 +38,13 @@ function wasmBytes(path: string, what: string): Uint8Array<ArrayBuffer> {
   }
 }
 
-export function loadGatedCode(path: string, what: string): GatedCode & { readonly gateMs: number } {
+/** Gated code, and where the gate pass left it (the threads engine's workers load it from there). */
+export interface LoadedCode extends GatedCode {
+  readonly gateMs: number;
+  readonly cached: string;
+}
+
+export function loadGatedCode(path: string, what: string): LoadedCode {
   const bytes = wasmBytes(path, what);
   try {
     new WebAssembly.Module(bytes);
@@ -46,21 +52,21 @@ export function loadGatedCode(path: string, what: string): GatedCode & { readonl
     throw new UsageError(`${what} is not a valid WebAssembly module: ${(e as Error).message}`);
   }
   const t = performance.now();
-  const gated = gate(bytes, what);
+  const cached = gate(bytes, what);
   const gateMs = performance.now() - t;
-  const module = new WebAssembly.Module(gated.wasm);
+  const { module, sites } = loadCached(cached);
   const memory = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
   if (!memory) {
     throw new UsageError(`${what} does not import its memory: link with -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=524288 (examples/c/virtio_verify.h)`);
   }
-  return { module, sites: gated.sites, gateMs };
+  return { module, sites, gateMs, cached };
 }
 
 /**
- * The gated module, from the cache (keyed by the module's hash) or from a run of gate-main.mjs.
+ * Gates the module unless the cache (keyed by the module's hash) has it; returns the cache entry's prefix.
  * The cache lives under the system's temporary folder: nightly reruns of the same build skip binaryen.
  */
-function gate(bytes: Uint8Array, what: string): { wasm: Uint8Array<ArrayBuffer>; sites: Site[] } {
+function gate(bytes: Uint8Array, what: string): string {
   const key = createHash('sha256').update(`gate-pass ${PASS_VERSION}\0`).update(bytes).digest('hex').slice(0, 32);
   const cache = join(tmpdir(), 'virtio-verify-gate');
   const prefix = join(cache, key);
@@ -82,6 +88,11 @@ function gate(bytes: Uint8Array, what: string): { wasm: Uint8Array<ArrayBuffer>;
       rmSync(work, { recursive: true, force: true });
     }
   }
+  return prefix;
+}
+
+/** A gated module from the cache entry `prefix` (gate's result). */
+export function loadCached(prefix: string): GatedCode {
   const meta = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as { sites: Site[] };
-  return { wasm: new Uint8Array(readFileSync(`${prefix}.wasm`)), sites: meta.sites };
+  return { module: new WebAssembly.Module(new Uint8Array(readFileSync(`${prefix}.wasm`))), sites: meta.sites };
 }

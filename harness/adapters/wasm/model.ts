@@ -18,14 +18,15 @@ export function checkExports(code: GatedCode, role: WasmRole, what: string): voi
   }
 }
 
-export function wasmInstance(def: ModelDef, role: WasmRole, code: GatedCode, params: Params, variant = 'reference'): ModelInstance {
+/** `code` is asked for only when the actor first runs: a worker's main-thread twin never loads the module. */
+export function wasmInstance(def: ModelDef, role: WasmRole, code: () => GatedCode, params: Params, variant = 'reference'): ModelInstance {
   if (!def.instantiateWith) throw new UsageError(`model ${def.name} cannot take compiled protocol steps`);
   const hooks: HookSlot = { hook: undefined };
   let current: GatedInstance | undefined;
   let inst: ModelInstance;
   const fresh = function* (): Program<GatedInstance> {
     if (current) return current;
-    current = new GatedInstance(code, inst.layout, inst.events.length, (op) => hooks.hook?.(op) ?? []);
+    current = new GatedInstance(code(), inst.layout, inst.events.length, (op) => hooks.hook?.(op) ?? []);
     yield* role.setup(current, inst);
     return current;
   };
