@@ -11,6 +11,7 @@ import { syncPort, type BlockingBody, type RawPort, type SyncPort } from './bloc
 import { v86VringSplitDevice } from './v86/scheme.ts';
 import { deviceRole, driverRole, PACKED, SPLIT } from './vring/roles.ts';
 import { transportMsgDevice } from './msg/transport-device.ts';
+import { configMsgDriver } from './msg/config-driver.ts';
 
 export type Role = 'driver' | 'device';
 export const ROLES: readonly Role[] = ['driver', 'device'];
@@ -326,6 +327,7 @@ export const SCHEMES: readonly SchemeSpec[] = [
   { scheme: 'config-legacy', roles: { driver: legacyDriver, device: legacyDevice } },
   { scheme: 'vring-split', roles: { driver: driverRole(SPLIT), device: [v86VringSplitDevice, deviceRole()] } },
   { scheme: 'vring-packed', roles: { driver: driverRole(PACKED), device: deviceRole() } },
+  { scheme: 'config-msg', roles: { driver: configMsgDriver } },
   { scheme: 'transport-msg', roles: { device: transportMsgDevice } },
 ];
 
