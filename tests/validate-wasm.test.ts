@@ -145,6 +145,17 @@ describe.skipIf(!tools)('validate: C compiled to WebAssembly, gated by binaryen,
     expect(e.counterexample!.schedule.length).toBeGreaterThan(0);
   });
 
+  it("README's copy-paste C device validates as written, under sc and tso, with and without EVENT_IDX", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const code = /```c\n(\/\/ my-device\.c[\s\S]*?)```/.exec(readme)![1];
+    const file = join(dir, 'my-device.c');
+    writeFileSync(file, code.replace('#include "virtio_verify.h"', `#include "${example('virtio_verify.h')}"`));
+    for (const [memory, eventIdx] of [['sc', 1], ['tso', 1], ['sc', 0]] as const) {
+      const r = await validate({ impl: file, role: 'device', scheme: 'vring-split', memory, preemptions: 2, params: { eventIdx } });
+      expect(r.verdict, `${memory} eventIdx=${eventIdx}: ${JSON.stringify(status(r))}`).toBe('passed');
+    }
+  });
+
   it('command line: exit 0 for a good implementation, 1 for a buggy one, 2 for bad input', () => {
     const cli = (impl: string, role = 'driver', scheme = 'config-gencount') => spawnSync(process.execPath, [bin, 'validate', '--impl', impl, '--role', role, '--scheme', scheme, '--preemptions', '1'], { encoding: 'utf8', cwd: root });
     const good = cli(example('gencount-driver-good.c'));
