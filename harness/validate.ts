@@ -112,7 +112,7 @@ const JS_EXTENSIONS = /\.(mjs|cjs|js|mts|ts)$/;
 const WASM_EXTENSIONS = /\.(c|wasm)$/;
 
 /** An engine that may lose a worker to the implementation and bring it back (the threads engine). */
-type ImplEngine = Engine & { needsRecovery?(): boolean; recover?(): Promise<void> };
+type ImplEngine = Engine & { needsRecovery?(): boolean; recover?(): Promise<void>; workerEnd?(a: number): string | undefined };
 
 /**
  * The engine the explorer sees: the engine running the implementation (the threads engine with it
@@ -146,6 +146,7 @@ class ValidationView implements Engine {
   failure(a: number): string | undefined { return this.inner.failure(a); }
   needsRecovery(): boolean { return this.inner.needsRecovery?.() ?? false; }
   recover(): Promise<void> { return this.inner.recover?.() ?? Promise.resolve(); }
+  workerEnd(a: number): string | undefined { return this.inner.workerEnd?.(a); }
   close(): Promise<void> { return this.inner.close(); }
 
   /** Looks at the execution that just ended for advisories (once). */
@@ -348,10 +349,15 @@ async function validateProcess(o: ValidateOptions): Promise<ValidateReport> {
 async function counterexample(view: ValidationView, found: FoundViolation, p: { memory: MemoryModel; strategy: string; seed: number }): Promise<Counterexample> {
   let final: FoundViolation = found;
   let stats: Record<string, number> = { execution: found.execution, steps: found.decisions.length };
-  const actorFailed = view.instance.actors.some((_, a) => view.pendingKind(a) === FAILED);
-  if (view.needsRecovery()) await view.recover();
-  // A hang costs a timeout per run, and a crash a worker: shrink only what reruns cheaply.
-  if (!actorFailed) {
+  const failed = view.instance.actors.findIndex((_, a) => view.pendingKind(a) === FAILED);
+  if (view.needsRecovery()) {
+    await view.recover();
+    // The step saw only a worker that stopped answering; recover() learnt whether it ended on its own, and why.
+    const end = failed >= 0 ? view.workerEnd(failed) : undefined;
+    if (end !== undefined && found.invariant === 'no-actor-error') final = { ...found, message: `${found.message}: ${end}` };
+  }
+  // On the threads engine a hang costs a timeout per run, and a crash a worker: shrink only what reruns cheaply.
+  if (failed < 0 || view.kind === 'inline') {
     try {
       const shrunk = shrinkSchedule(view, found.decisions, found.invariant, { maxMs: 3000, maxRuns: 2000 });
       const names = view.instance.actors.map((a) => a.name);

@@ -70,6 +70,20 @@ export class ActorWorker {
     return this.goneReason;
   }
 
+  /**
+   * Waits up to `ms` for the worker to end on its own, and says why it did (out of memory, an
+   * uncaught error, process.exit) or undefined if it is still running: its events reach the main
+   * thread only once it turns its event loop, which a step's synchronous wait does not.
+   */
+  async endedOnItsOwn(ms: number): Promise<string | undefined> {
+    if (this.goneReason === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.exited, new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
+      clearTimeout(timer);
+    }
+    return this.goneReason;
+  }
+
   /** Stops the worker wherever it is (even in an endless loop) and resolves when its thread has exited. */
   terminate(): Promise<void> {
     // Ref'd again so that a caller awaiting this (recover(), close()) is not cut short by the

@@ -43,6 +43,9 @@ interface ResolvedOptions {
   readonly traceBytes: number | undefined;
 }
 
+/** How long recover() lets a broken worker's own end (and its reason) reach the main thread before terminating it. */
+const WORKER_END_GRACE_MS = 250;
+
 export class ThreadsEngine implements Engine {
   readonly kind = 'threads' as const;
   readonly trace: TraceEntry[] = [];
@@ -59,6 +62,7 @@ export class ThreadsEngine implements Engine {
   private spawnCount = 0;
   private closed = false;
   private recovering: Promise<void> | undefined;
+  private readonly causes: (string | undefined)[] = [];
 
   static async create(spec: ThreadsEngineSpec, options: ThreadsEngineOptions = {}): Promise<ThreadsEngine> {
     const def = await loadModel(spec);
@@ -143,6 +147,14 @@ export class ThreadsEngine implements Engine {
     this.steps++;
   }
 
+  /**
+   * Why actor a's last replaced worker ended, if it ended on its own (out of memory, process.exit,
+   * an uncaught error) rather than hung: known only after recover(), since a step cannot see it.
+   */
+  workerEnd(a: number): string | undefined {
+    return this.causes[a];
+  }
+
   /** True when a worker hung or died: call recover() before the next begin(). */
   needsRecovery(): boolean {
     for (let a = 0; a < this.workers.length; a++) {
@@ -157,6 +169,7 @@ export class ThreadsEngine implements Engine {
     // Two overlapping calls must not both replace the same worker.
     this.recovering ??= Promise.all(this.workers.map(async (w, a) => {
       if (!this.broken[a] && w.gone === undefined) return;
+      this.causes[a] = await w.endedOnItsOwn(WORKER_END_GRACE_MS);
       await w.terminate();
       this.workers[a] = await this.spawn(a);
       this.broken[a] = false;
