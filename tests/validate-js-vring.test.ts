@@ -35,26 +35,28 @@ describe('validate: JavaScript drivers and devices of vring-split and vring-pack
     expect(r.executions).toBeGreaterThan(20);
   });
 
-  it('the split examples hold under tso (their barriers) and with flags instead of EVENT_IDX across the index wrap', async () => {
+  it('the examples hold under tso (their barriers), and with flags instead of EVENT_IDX across the index wrap', async () => {
     const tso = await validate({ impl: example('split-device-good.mjs'), role: 'device', scheme: 'vring-split', params: { ...SPLIT, chainLength: 1 }, memory: 'tso', preemptions: 2 });
     expect(tso.verdict).toBe('passed');
+    const packed = await validate({ impl: example('packed-driver-good.mjs'), role: 'driver', scheme: 'vring-packed', params: { ...PACKED, chainLength: 1 }, memory: 'tso', preemptions: 2 });
+    expect(packed.verdict).toBe('passed');
     const flags = await validate({ impl: example('split-driver-good.mjs'), role: 'driver', scheme: 'vring-split', params: { ...SPLIT, eventIdx: 0, startIndex: 65534 }, preemptions: 1 });
     expect(flags.verdict).toBe('passed');
   });
 
-  const buggy: [string, string, string, Record<string, number>, RegExp, string][] = [
-    ['split-device-buggy.mjs', 'device', 'vring-split', SPLIT, /used\.idx 0 -> 1 .* had not written used\.ring\[0\]\.id and len/, 'device store used.idx'],
-    ['split-driver-buggy.mjs', 'driver', 'vring-split', SPLIT, /avail\.idx 0 -> 1 .* had not written avail\.ring\[0\]/, 'driver store avail.idx'],
-    ['packed-device-buggy.mjs', 'device', 'vring-packed', PACKED, /marked position 0 .* used .* had not written desc\[0\]\.id and len/, 'device store desc[0].flags'],
+  const buggy: [string, string, string, string, RegExp, string][] = [
+    ['split-device-buggy.mjs', 'device', 'vring-split', 'publish-order', /used\.idx 0 -> 1 .* had not written used\.ring\[0\]\.id and len/, 'device store used.idx'],
+    ['split-driver-buggy.mjs', 'driver', 'vring-split', 'publish-order', /avail\.idx 0 -> 1 .* had not written avail\.ring\[0\]/, 'driver store avail.idx'],
+    ['packed-device-buggy.mjs', 'device', 'vring-packed', 'publish-order', /marked position 0 .* used .* had not written desc\[0\]\.id and len/, 'device store desc[0].flags'],
+    ['packed-driver-buggy.mjs', 'driver', 'vring-packed', 'descriptor-ownership', /driver read desc\[\d\]\.id=\d+ while the device owns/, 'driver load desc[1].id'],
   ];
-  it.each(buggy)('%s as the %s of %s: publish-order violated, with a shrunk counterexample ending at the early publish', async (file, role, scheme, params, message, last) => {
-    const r = await validate({ impl: example(file), role, scheme, params, preemptions: 2 });
+  it.each(buggy)('%s as the %s of %s: %s violated, with a shrunk counterexample ending at the faulty access', async (file, role, scheme, invariant, message, last) => {
+    const r = await validate({ impl: example(file), role, scheme, params: scheme === 'vring-split' ? SPLIT : PACKED, preemptions: 2 });
     expect(r.verdict).toBe('violated');
-    expect(status(r)['publish-order']).toBe('violated');
-    const c = r.invariants.find((i) => i.name === 'publish-order')!.counterexample!;
+    expect(status(r)[invariant]).toBe('violated');
+    const c = r.invariants.find((i) => i.name === invariant)!.counterexample!;
     expect(c.message).toMatch(message);
-    const ops = c.schedule.map((s) => `${s.actor} ${s.op}`);
-    expect(ops.at(-1)).toBe(last);
+    expect(c.schedule.map((s) => `${s.actor} ${s.op}`).at(-1)).toBe(last);
     expect(c.stats?.steps).toBeDefined();
   });
 
@@ -94,6 +96,18 @@ export function processQueue(port, vq, serve) {
   it('a device module given as a driver is bad input too', async () => {
     await expect(validate({ impl: example('packed-device-good.mjs'), role: 'driver', scheme: 'vring-packed' }))
       .rejects.toThrow(/does not export the driver entry points addBuffer, kick, getBuf, enableCb/);
+  });
+
+  it('takes a TypeScript driver typed with VringDriver', async () => {
+    const file = join(dir, 'typed-driver.mts');
+    const good = JSON.stringify(example('split-driver-good.mjs'));
+    writeFileSync(file, `import type { VringDriver } from ${JSON.stringify(join(root, 'harness', 'adapters', 'vring', 'roles.ts'))};
+import * as good from ${good};
+const driver: VringDriver<ReturnType<typeof good.setup>> = good;
+export const { setup, addBuffer, kick, getBuf, disableCb, enableCb } = driver;
+`);
+    const r = await validate({ impl: file, role: 'driver', scheme: 'vring-split', params: SPLIT, preemptions: 1 });
+    expect(r.verdict).toBe('passed');
   });
 
   it("docs/third-party.md's copy-paste device validates as written", async () => {

@@ -66,8 +66,11 @@ export function getBuf(port, vq) {
   const d = `desc[${vq.lastUsed}]`;
   if (!isUsed(port.load(`${d}.flags`), vq.usedWrap)) return undefined;
   port.rmb(); // id and len only after the flags say the device is done
-  const id = port.load(`${d}.id`);
-  const len = port.load(`${d}.len`);
+  return takeBack(port, vq, port.load(`${d}.id`), port.load(`${d}.len`));
+}
+
+/** Frees a used buffer's id and descriptors and moves past its list; returns what getBuf returns. */
+export function takeBack(port, vq, id, len) {
   const count = vq.lengths.get(id);
   if (count === undefined) throw new Error(`id ${id} is not a head!`);
   vq.lengths.delete(id);

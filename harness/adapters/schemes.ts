@@ -9,7 +9,7 @@ import { UsageError, type Invariant, type ModelInstance, type TraceEntry } from 
 import { OpKind, type Op, type Program } from '../core/ops.ts';
 import { syncPort, type BlockingBody, type RawPort, type SyncPort } from './blocking-port.ts';
 import { v86VringSplitDevice } from './v86/scheme.ts';
-import { deviceRole, driverRole, PACKED, SPLIT } from './vring/roles.ts';
+import { driverRole, PACKED, SPLIT, VRING_DEVICE } from './vring/roles.ts';
 import { transportMsgDevice } from './msg/transport-device.ts';
 import { configMsgDriver } from './msg/config-driver.ts';
 
@@ -325,8 +325,8 @@ const legacyDevice: RoleSpec = {
 export const SCHEMES: readonly SchemeSpec[] = [
   { scheme: 'config-gencount', roles: { driver: gencountDriver, device: gencountDevice } },
   { scheme: 'config-legacy', roles: { driver: legacyDriver, device: legacyDevice } },
-  { scheme: 'vring-split', roles: { driver: driverRole(SPLIT), device: [v86VringSplitDevice, deviceRole()] } },
-  { scheme: 'vring-packed', roles: { driver: driverRole(PACKED), device: deviceRole() } },
+  { scheme: 'vring-split', roles: { driver: driverRole(SPLIT), device: [v86VringSplitDevice, VRING_DEVICE] } },
+  { scheme: 'vring-packed', roles: { driver: driverRole(PACKED), device: VRING_DEVICE } },
   { scheme: 'config-msg', roles: { driver: configMsgDriver } },
   { scheme: 'transport-msg', roles: { device: transportMsgDevice } },
 ];

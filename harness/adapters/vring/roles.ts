@@ -27,6 +27,29 @@ import { overNotification } from './over-notification.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 
+/**
+ * The roles' entry points, for implementations written in TypeScript (docs/third-party.md): `Q` is
+ * the implementation's own queue state, made by `setup` afresh for every execution.
+ */
+export interface VringDriver<Q = object> {
+  setup?(port: SyncPort): Q;
+  /** Makes a chain (split) or list (packed) of `segments` available; its head or buffer id, or undefined when full. */
+  addBuffer(port: SyncPort, vq: Q, segments: readonly Segment[]): number | undefined;
+  /** Notifies the device (`kick`) if its suppression state asks for it. */
+  kick(port: SyncPort, vq: Q): void;
+  /** The next used buffer as the device wrote it, or undefined. */
+  getBuf(port: SyncPort, vq: Q): { id: number; len: number } | undefined;
+  disableCb?(port: SyncPort, vq: Q): void;
+  /** Re-enables used-irq and re-checks: true when nothing is pending. */
+  enableCb(port: SyncPort, vq: Q): boolean;
+}
+
+export interface VringDevice<Q = object> {
+  setup?(port: SyncPort): Q;
+  /** Serves every available buffer, notifies as asked, re-enables kicks and re-checks before returning. */
+  processQueue(port: SyncPort, vq: Q, serve: (segments: readonly Segment[]) => number): void;
+}
+
 /** What differs between the two formats, as far as the roles go. */
 interface RingKind {
   /** The request the driver sends as buffer b. */
@@ -78,6 +101,7 @@ const KICK_ADVISORY = overNotification('driver', 'event-idx-kick',
 const IRQ_ADVISORY = overNotification('device', 'event-idx-irq',
   'The device SHOULD NOT send a used buffer notification unless the driver\'s suppression state asks for one (virtio 1.2, 2.7.7 and 2.8.10: with EVENT_IDX, unless vring_need_event holds over the entries just used).');
 
+/** The driver role of a format: the scenario of models/vring-common/scenario.ts over a VringDriver. */
 export function driverRole(ring: RingKind): RoleSpec {
   return {
     required: ['addBuffer', 'kick', 'getBuf', 'enableCb'],
@@ -131,22 +155,21 @@ function serve(segments: unknown): number {
   return Math.min(writable, RESPONSE_BYTES);
 }
 
-export function deviceRole(): RoleSpec {
-  return {
-    required: ['processQueue'],
-    optional: ['setup'],
-    advisories: [IRQ_ADVISORY.advisory],
-    invariants: IRQ_ADVISORY.invariants,
-    body(instance, impl): BlockingBody {
-      const r = refOf(instance);
-      return (raw) => {
-        const port = syncPort(instance, raw);
-        const vq = setupQueue(impl, port);
-        for (;;) {
-          idle(raw, r.kick);
-          (impl.processQueue as Fn)(port, vq, serve);
-        }
-      };
-    },
-  };
-}
+/** The device role, the same for both formats: sleep until a kick, then processQueue. */
+export const VRING_DEVICE: RoleSpec = {
+  required: ['processQueue'],
+  optional: ['setup'],
+  advisories: [IRQ_ADVISORY.advisory],
+  invariants: IRQ_ADVISORY.invariants,
+  body(instance, impl): BlockingBody {
+    const r = refOf(instance);
+    return (raw) => {
+      const port = syncPort(instance, raw);
+      const vq = setupQueue(impl, port);
+      for (;;) {
+        idle(raw, r.kick);
+        (impl.processQueue as Fn)(port, vq, serve);
+      }
+    };
+  },
+};
