@@ -12,6 +12,7 @@ import { v86VringSplitDevice } from './v86/scheme.ts';
 import { driverRole, PACKED, SPLIT, VRING_DEVICE } from './vring/roles.ts';
 import { transportMsgDevice } from './msg/transport-device.ts';
 import { configMsgDriver } from './msg/config-driver.ts';
+import { transportMsgDriver } from './msg/transport-driver.ts';
 
 export type Role = 'driver' | 'device';
 export const ROLES: readonly Role[] = ['driver', 'device'];
@@ -328,7 +329,7 @@ export const SCHEMES: readonly SchemeSpec[] = [
   { scheme: 'vring-split', roles: { driver: driverRole(SPLIT), device: [v86VringSplitDevice, VRING_DEVICE] } },
   { scheme: 'vring-packed', roles: { driver: driverRole(PACKED), device: VRING_DEVICE } },
   { scheme: 'config-msg', roles: { driver: configMsgDriver } },
-  { scheme: 'transport-msg', roles: { device: transportMsgDevice } },
+  { scheme: 'transport-msg', roles: { driver: transportMsgDriver, device: transportMsgDevice } },
 ];
 
 export function schemeSpec(scheme: string): SchemeSpec {

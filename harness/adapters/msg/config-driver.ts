@@ -23,13 +23,14 @@
  */
 import type { ModelInstance } from '../../core/model.ts';
 import { port as p, type NoteRef, type Program } from '../../core/ops.ts';
-import { receive, send } from '../../msg/channel.ts';
-import { bytesToWords, directionOf, isResponseTo, wordsToBytes } from '../../msg/codec.ts';
+import { receive } from '../../msg/channel.ts';
+import { bytesToWords, wordsToBytes } from '../../msg/codec.ts';
 import type { Message } from '../../msg/types.ts';
 import { DEV } from '../../../models/config-msg/driver.ts';
 import { driverWord, maxMessageBytes, MSG_NOTES, NOTES, shared, type Shared } from '../../../models/config-msg/layout.ts';
 import type { RoleSpec } from '../schemes.ts';
-import { asMessage, asObject, call, describeValue } from './messages.ts';
+import { asObject, call, describeValue } from './messages.ts';
+import { OperationRunner } from './operations.ts';
 
 const bytes = (v: unknown, n: number | undefined, what: string): number[] => {
   if (!Array.isArray(v) || (n !== undefined && v.length !== n) || v.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) {
@@ -39,37 +40,15 @@ const bytes = (v: unknown, n: number | undefined, what: string): number[] => {
 };
 
 class ConfigDriverHost {
-  private token = 1;
   private readonly notes: { note: NoteRef; data: number[] }[] = [];
   private copy: string | undefined;
   private reread = false;
+  readonly ops: OperationRunner;
 
-  constructor(private readonly drv: Record<string, unknown>, private readonly mem: Shared, private readonly maxSize: number) {}
-
-  /** Runs one generator operation of the driver to its end; returns its result. */
-  *run(name: string, ...args: unknown[]): Program<unknown> {
-    const it = call(this.drv, name, 'the driver', ...args) as Iterator<unknown, unknown, Message> | undefined;
-    if (typeof it?.next !== 'function') throw new TypeError(`driver.${name}() must be a generator (function*) yielding request bodies`);
-    let response: Message | undefined;
-    for (;;) {
-      const r = it.next(response!);
-      yield* this.flush();
-      if (r.done) return r.value;
-      const req = asMessage({ ...asObject(r.value, `driver.${name}() yielded`), devNum: DEV, token: this.token }, `driver.${name}()`, this.maxSize);
-      if (directionOf(req.kind) !== 'request') throw new TypeError(`driver.${name}() yielded ${req.kind}, which is not a request (it would get no response)`);
-      this.token = this.token >= 0xffff ? 1 : this.token + 1;
-      yield* send(this.mem.d2v, MSG_NOTES, req);
-      response = yield* this.answer(req);
-    }
-  }
-
-  /** Waits for the response to `req`; events meanwhile go to the driver in arrival order. */
-  private *answer(req: Message): Program<Message> {
-    for (;;) {
-      const { message } = yield* receive([this.mem.v2d], MSG_NOTES, 'idle');
-      if (isResponseTo(message, req)) return message;
-      yield* this.event(message);
-    }
+  constructor(private readonly drv: Record<string, unknown>, private readonly mem: Shared, maxSize: number) {
+    this.ops = new OperationRunner(drv, {
+      d2v: mem.d2v, v2d: mem.v2d, notes: MSG_NOTES, devNum: DEV, maxSize, afterStep: () => this.flush(), onEvent: (m) => this.event(m),
+    });
   }
 
   private *event(m: Message): Program {
@@ -90,7 +69,7 @@ class ConfigDriverHost {
 
   *read(): Program {
     yield p.note(NOTES['read-begin']);
-    const got = bytes(yield* this.run('readConfig'), undefined, 'driver.readConfig()');
+    const got = bytes(yield* this.ops.run('readConfig'), undefined, 'driver.readConfig()');
     yield p.note(NOTES['read-accept'], ...bytesToWords(got));
     this.reread = false;
   }
@@ -103,7 +82,7 @@ class ConfigDriverHost {
       this.notes.push({ note: NOTES['write-intent'], data: [0, value, seen] });
       return wordsToBytes([value]);
     };
-    yield* this.run('writeConfig', 0, 4, update);
+    yield* this.ops.run('writeConfig', 0, 4, update);
   }
 
   *follow(): Program {
@@ -121,11 +100,11 @@ function* driverActor(instance: ModelInstance, impl: Record<string, unknown>): P
   const options = { devNum: DEV, profile: 'strict', chunkBytes: params.chunkBytes, maxMessageSize: maxSize };
   const drv = asObject(call(impl, 'createDriver', 'the module', options), 'createDriver(options)');
   const h = new ConfigDriverHost(drv, shared(params), maxSize);
-  if (typeof drv.init === 'function') yield* h.run('init');
+  if (typeof drv.init === 'function') yield* h.ops.run('init');
   yield* h.read();
   for (let w = 1; w <= params.writes; w++) yield* h.write(w);
   for (let r = 0; r < params.resets; r++) {
-    yield* h.run('reset');
+    yield* h.ops.run('reset');
     yield* h.read(); // the device may have restarted its generation count
   }
   yield* h.follow();
