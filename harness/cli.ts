@@ -279,7 +279,8 @@ async function replayCommand(args: readonly string[], values: Values, out: (s: s
   if (values.json) {
     out(JSON.stringify({ file: args[0], model: c.model, variant: c.variant, ...r }, null, 1));
   } else {
-    out(`${c.model}/${c.variant} replayed on the ${r.engine} engine: ${r.reproduced ? `VIOLATED ${r.invariant} again` : r.invariant ? `violated ${r.invariant} instead of ${c.invariant}` : `no violation of ${c.invariant} any more`}`);
+    const who = c.implementation ? `${c.model} with ${c.implementation.impl} as the ${c.implementation.role}` : `${c.model}/${c.variant}`;
+    out(`${who} replayed on the ${r.engine} engine: ${r.reproduced ? `VIOLATED ${r.invariant} again` : r.invariant ? `violated ${r.invariant} instead of ${c.invariant}` : `no violation of ${c.invariant} any more`}`);
     if (r.message) out(`\n${wrap(r.message)}\n`);
     if (r.trace.length) out(renderTrace(r.trace));
     out(r.sameTrace ? '\ntrace identical to the one in the file' : `\nthe trace differs from the file's: ${r.difference}`);

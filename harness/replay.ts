@@ -24,7 +24,10 @@ export async function replay(c: Counterexample, engineKind: EngineKind = c.engin
   const def = findModel(c.model);
   variantInfo(def, c.variant);
   const params = resolveParams(def, c.params);
-  const engine = await createEngine(engineKind, { model: c.model, variant: c.variant, params }, c.memory);
+  // A finding of validate runs the implementation again (loaded on demand: only then is the adapter code needed).
+  const engine = c.implementation
+    ? await (await import('./validate.ts')).implementationEngine(c, engineKind)
+    : await createEngine(engineKind, { model: c.model, variant: c.variant, params }, c.memory);
   try {
     const names = engine.instance.actors.map((a) => a.name);
     const schedule = c.schedule.map((s, i) => {

@@ -8,9 +8,9 @@
  * crashing). A violated model invariant is set aside and the exploration starts again, so one bug
  * does not hide another. Advisories are SHOULD rules seen broken in some explored execution.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../models/index.ts';
 import { resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
@@ -31,7 +31,7 @@ import { ReplayStrategy } from './explore/replay.ts';
 import { shrinkSchedule } from './explore/shrink.ts';
 import { makeStrategy, STRATEGY_NAMES } from './explore/strategies.ts';
 import { parseChoice, parseDuration, parseInteger, parseParams } from './cli-args.ts';
-import { makeCounterexample, type Counterexample } from './report/counterexample.ts';
+import { makeCounterexample, type Counterexample, type Implementation } from './report/counterexample.ts';
 import { renderTrace, wrap } from './report/text.ts';
 
 export interface ValidateOptions {
@@ -179,7 +179,42 @@ function isCommand(impl: string): boolean {
 
 export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   if (isCommand(o.impl)) return validateProcess(o);
-  if (WASM_EXTENSIONS.test(o.impl.trim())) return validateWasm(o);
+  const start = performance.now();
+  const opened = await openImpl(o);
+  return exploreImpl(opened.inner, opened.checks, {
+    ...o, kind: opened.kind, params: opened.params, memory: o.memory ?? 'sc', strategyName: o.strategy ?? 'dfs', seed: o.seed ?? 1,
+    preemptions: o.preemptions ?? opened.defaultPreemptions, start, deadline: o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs,
+  });
+}
+
+/** An engine with the implementation in place of its role's reference actor. */
+interface OpenedImpl {
+  readonly inner: ImplEngine;
+  readonly checks: ImplChecks;
+  readonly kind: 'js' | 'wasm';
+  readonly params: Params;
+  readonly defaultPreemptions: number;
+}
+
+function openImpl(o: ValidateOptions): Promise<OpenedImpl> {
+  return WASM_EXTENSIONS.test(o.impl.trim()) ? openWasm(o) : openJs(o);
+}
+
+/**
+ * The engine for replaying a counterexample of `validate` (one whose file names the
+ * implementation): only the invariant it violated is checked, as when it was found, since the
+ * invariants violated before it were set aside by then.
+ */
+export async function implementationEngine(c: Counterexample, engine: EngineKind): Promise<Engine> {
+  const impl = c.implementation!;
+  if (isCommand(impl.impl)) throw new UsageError(`${impl.impl} is an external command: its findings are message exchanges, not schedules; run validate again`);
+  const opened = await openImpl({ impl: impl.impl, role: impl.role, scheme: c.model, params: c.params, memory: c.memory, engine });
+  const view = new ValidationView(opened.inner, opened.inner.instance.actors.findIndex((a) => a.name === impl.role), []);
+  view.setInvariants(opened.inner.instance.invariants.filter((i) => i.name === c.invariant));
+  return view;
+}
+
+async function openJs(o: ValidateOptions): Promise<OpenedImpl> {
   if (o.engine === 'inline') throw new UsageError('a JavaScript module cannot yield at each access: it runs on the threads engine only (C and WebAssembly run on either)');
   roleSpec(o.scheme, o.role); // an unknown scheme or role is bad input before the file is looked at
   const def = findModel(o.scheme);
@@ -187,11 +222,6 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   const implUrl = resolveImpl(o.impl);
   const spec = roleSpec(o.scheme, o.role, implUrl);
   const memory = o.memory ?? 'sc';
-  const strategyName = o.strategy ?? 'dfs';
-  const seed = o.seed ?? 1;
-  const preemptions = o.preemptions ?? def.defaultPreemptions;
-  const start = performance.now();
-  const deadline = o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs;
 
   if (o.memoryLimitMb !== undefined) {
     // Worker isolates created from now on take their heap limit from this flag (the threads
@@ -209,7 +239,7 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   } catch (e) {
     throw new UsageError(`cannot load ${o.impl} as the ${o.role} of ${o.scheme}: ${(e as Error).message}`);
   }
-  return exploreImpl(inner, spec, { ...o, kind: 'js', params, memory, strategyName, seed, preemptions, start, deadline });
+  return { inner, checks: spec, kind: 'js', params, defaultPreemptions: def.defaultPreemptions };
 }
 
 /** What a role adds to the model's invariants: SHOULD rules, and invariants that do not concern it. */
@@ -262,7 +292,7 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
         budgetExhausted = r.budgetExhausted;
         break;
       }
-      violated.set(r.violation.invariant, await counterexample(view, r.violation, { memory, strategy: strategyName, seed }));
+      violated.set(r.violation.invariant, await counterexample(view, r.violation, { memory, strategy: strategyName, seed, implementation: { impl: o.impl, role } }));
       if (!all.some((i) => i.name === r.violation!.invariant)) { blocked = true; complete = false; break; }
       if (performance.now() >= deadline) { budgetExhausted = true; complete = false; break; }
     }
@@ -289,14 +319,13 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
  * C or WebAssembly: the gated module serves the role's protocol steps in the model's own scenario,
  * on the inline engine (Asyncify makes each instance a generator), with a fresh instance per execution.
  */
-async function validateWasm(o: ValidateOptions): Promise<ValidateReport> {
+async function openWasm(o: ValidateOptions): Promise<OpenedImpl> {
   const role = wasmRole(o.scheme, o.role);
   if (!role) throw new UsageError(`--impl ${o.impl}: a C or WebAssembly implementation can be the ${wasmRoleNames()} (docs/third-party.md)`);
   const path = resolve(o.impl);
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--impl ${o.impl}: no such file`);
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
-  const start = performance.now();
   const code = loadGatedCode(path, `--impl ${o.impl}`);
   checkExports(code, role, `--impl ${o.impl}`);
   const memory = o.memory ?? 'sc';
@@ -309,10 +338,7 @@ async function validateWasm(o: ValidateOptions): Promise<ValidateReport> {
   } else {
     inner = new InlineEngine(wasmInstance(def, role, () => code, params), memory);
   }
-  return exploreImpl(inner, { advisories: [] }, {
-    ...o, kind: 'wasm', params, memory, strategyName: o.strategy ?? 'dfs', seed: o.seed ?? 1, preemptions: o.preemptions ?? def.defaultPreemptions,
-    start, deadline: o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs,
-  });
+  return { inner, checks: { advisories: [] }, kind: 'wasm', params, defaultPreemptions: def.defaultPreemptions };
 }
 
 /**
@@ -346,7 +372,7 @@ async function validateProcess(o: ValidateOptions): Promise<ValidateReport> {
 }
 
 /** Shrinks the schedule on the same engine (third-party code only runs there) and replays it for the trace. */
-async function counterexample(view: ValidationView, found: FoundViolation, p: { memory: MemoryModel; strategy: string; seed: number }): Promise<Counterexample> {
+async function counterexample(view: ValidationView, found: FoundViolation, p: { memory: MemoryModel; strategy: string; seed: number; implementation: Implementation }): Promise<Counterexample> {
   let final: FoundViolation = found;
   let stats: Record<string, number> = { execution: found.execution, steps: found.decisions.length };
   const failed = view.instance.actors.findIndex((_, a) => view.pendingKind(a) === FAILED);
@@ -371,7 +397,7 @@ async function counterexample(view: ValidationView, found: FoundViolation, p: { 
     }
     if (view.needsRecovery()) await view.recover();
   }
-  return makeCounterexample(view.instance, final, { engine: view.kind, memory: p.memory, strategy: p.strategy, seed: p.seed, stats });
+  return { ...makeCounterexample(view.instance, final, { engine: view.kind, memory: p.memory, strategy: p.strategy, seed: p.seed, stats }), implementation: p.implementation };
 }
 
 const STATUS_TEXT: Record<InvariantStatus, string> = {
@@ -421,6 +447,23 @@ export function validateJson(r: ValidateReport) {
   };
 }
 
+/**
+ * Writes each counterexample (schedules only: a process's finding is an exchange) under
+ * <out>/reports/counterexamples as validate.<scheme>.<role>.<invariant>[.tso].json; the file names
+ * the implementation, so `replay` runs it again.
+ */
+function saveFindings(r: ValidateReport, outDir: string): { invariant: string; file: string }[] {
+  const out: { invariant: string; file: string }[] = [];
+  for (const i of r.invariants) {
+    if (!i.counterexample) continue;
+    const file = join(outDir, 'reports', 'counterexamples', `validate.${r.scheme}.${r.role}.${i.name}${r.memory === 'sc' ? '' : `.${r.memory}`}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(i.counterexample, null, 1)}\n`);
+    out.push({ invariant: i.name, file });
+  }
+  return out;
+}
+
 /** The values `validate` reads from the command line (harness/cli.ts parses them). */
 export interface ValidateArgs {
   readonly impl?: string;
@@ -439,6 +482,7 @@ export interface ValidateArgs {
   readonly 'require-complete'?: boolean;
   readonly 'step-timeout'?: string;
   readonly 'memory-limit'?: string;
+  readonly out?: string;
 }
 
 /** `virtio-verify validate ...`; exit codes as for check (0 conforms, 1 violation, 2 bad input, 3 incomplete with --require-complete). */
@@ -461,7 +505,12 @@ export async function validateCommand(args: readonly string[], values: ValidateA
     stepTimeoutMs: values['step-timeout'] === undefined ? undefined : parseDuration(values['step-timeout'], '--step-timeout'),
     memoryLimitMb: parseInteger(values['memory-limit'], '--memory-limit', 1),
   });
-  out(values.json ? JSON.stringify(validateJson(report), null, 1) : renderValidateReport(report));
+  const files = saveFindings(report, values.out ?? '.');
+  out(values.json ? JSON.stringify({ ...validateJson(report), files }, null, 1) : renderValidateReport(report));
+  if (!values.json && files.length) {
+    out('');
+    for (const f of files) out(`counterexample of ${f.invariant}: ${f.file}\n  replay: npx virtio-verify replay ${f.file}`);
+  }
   if (report.verdict === 'violated') return 1;
   return values['require-complete'] && !report.complete ? 3 : 0;
 }

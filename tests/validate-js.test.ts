@@ -67,11 +67,19 @@ export function signalConfigChange(port) { port.exchange('config.dev_changed', 1
     const good = cli('validate', '--impl', example('gencount-driver-good.mjs'), '--role', 'driver', '--scheme', 'config-gencount', '--preemptions', '1');
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/CONFORMS/);
-    const bad = cli('validate', '--impl', example('gencount-driver-buggy.mjs'), '--role', 'driver', '--scheme', 'config-gencount', '--preemptions', '1', '--json');
+    const outDir = join(dir, 'cli-out');
+    const bad = cli('validate', '--impl', example('gencount-driver-buggy.mjs'), '--role', 'driver', '--scheme', 'config-gencount', '--preemptions', '1', '--json', '--out', outDir);
     expect(bad.code).toBe(1);
     const doc = JSON.parse(bad.stdout);
     expect(doc.verdict).toBe('violated');
     expect(doc.invariants.find((i: { name: string }) => i.name === 'driver-write-intact')).toMatchObject({ status: 'violated' });
+    // The finding is a file naming the module: replay runs the module again, with the same trace.
+    const file = join(outDir, 'reports', 'counterexamples', 'validate.config-gencount.driver.driver-write-intact.json');
+    expect(doc.files).toEqual([{ invariant: 'driver-write-intact', file }]);
+    const again = cli('replay', file);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stdout).toMatch(/config-gencount with .*gencount-driver-buggy\.mjs as the driver replayed on the threads engine: VIOLATED driver-write-intact again/);
+    expect(again.stdout).toMatch(/trace identical to the one in the file/);
   });
 
   it('config-legacy: a driver over trapping accesses and a device behind the trap', async () => {

@@ -161,9 +161,19 @@ describe.skipIf(!tools)('validate: C compiled to WebAssembly, gated by binaryen,
     const good = cli(example('gencount-driver-good.c'));
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/CONFORMS/);
-    const bad = cli(example('gencount-driver-buggy.c'));
-    expect(bad.status, bad.stderr).toBe(1);
-    expect(bad.stdout).toMatch(/no-torn-read\s+VIOLATED/);
+    // The findings are files that name the implementation: replay runs it again, on either engine.
+    const outDir = join(dir, 'cli-out');
+    const saved = spawnSync(process.execPath, [bin, 'validate', '--impl', example('split-device-buggy.c'), '--role', 'device', '--scheme', 'vring-split', '--out', outDir], { encoding: 'utf8', cwd: root });
+    expect(saved.status, saved.stderr).toBe(1);
+    expect(saved.stdout).toMatch(/publish-order\s+VIOLATED/);
+    const file = join(outDir, 'reports', 'counterexamples', 'validate.vring-split.device.publish-order.json');
+    expect(saved.stdout).toContain(`replay: npx virtio-verify replay ${file}`);
+    for (const engine of ['inline', 'threads']) {
+      const again = spawnSync(process.execPath, [bin, 'replay', file, '--engine', engine], { encoding: 'utf8', cwd: root });
+      expect(again.status, again.stderr).toBe(1);
+      expect(again.stdout).toMatch(new RegExp(`vring-split with .*split-device-buggy\\.c as the device replayed on the ${engine} engine: VIOLATED publish-order again`));
+      expect(again.stdout).toMatch(/trace identical to the one in the file/);
+    }
     const wrongRole = cli(example('gencount-driver-good.c'), 'device');
     expect(wrongRole.status).toBe(2);
     expect(wrongRole.stderr).toMatch(/can be the config-gencount driver, vring-split device/);

@@ -45,6 +45,14 @@ export interface Counterexample {
   readonly schedule: readonly NamedStep[];
   readonly trace: readonly NamedEntry[];
   readonly stats?: Record<string, number>;
+  /** validate's findings: the third-party implementation that ran in place of the role's reference actor. */
+  readonly implementation?: Implementation;
+}
+
+/** `--impl` as given (a path relative to where validate ran) and the role it played. */
+export interface Implementation {
+  readonly impl: string;
+  readonly role: string;
 }
 
 export interface Provenance {
@@ -147,6 +155,10 @@ function validate(data: unknown, path: string): Counterexample {
   }
   if (!Array.isArray(o.trace) || o.trace.some((e) => typeof e !== 'object' || e === null || typeof e.actor !== 'string' || typeof e.op !== 'string' || typeof e.step !== 'number')) {
     bad('field trace must be a list of {step, actor, op, ...}');
+  }
+  if (o.implementation !== undefined) {
+    const i = o.implementation as Record<string, unknown> | null;
+    if (typeof i !== 'object' || i === null || typeof i.impl !== 'string' || typeof i.role !== 'string') bad('field implementation must be {impl, role}');
   }
   return o as unknown as Counterexample;
 }
