@@ -55,8 +55,9 @@ check options:
   --out DIR            where reports/ and corpus/ go (default: the current directory)
   --json               one JSON document on stdout
 replay options: --engine E, --json
-validate options: --impl FILE|"COMMAND ARGS" (a .mjs/.js/.ts module, or a command speaking virtio-msg on stdin/stdout),
-  --role driver|device, --scheme M, --step-timeout T (default 2s), --memory-limit MB (heap of a module's worker, address space of a command),
+validate options: --impl FILE|"COMMAND ARGS" (a .mjs/.js/.ts module, C (.c) or WebAssembly (.wasm), or a command speaking virtio-msg on stdin/stdout),
+  --role driver|device, --scheme M, --engine inline|threads (C: inline by default; modules: threads only), --step-timeout T (default 2s),
+  --memory-limit MB (heap of a module's worker, address space of a command), --out DIR (where reports/counterexamples go),
   and --strategy, --memory, --preemptions, --budget, --seed, --executions, --depth, --param, --json, --require-complete as for check
 nightly options: --config FILE, --budget T (default 10m), --shard i/n, --out DIR, --json, --require-complete
 fuzz options: --variant V, --seed N, --time T (default 60s), --engine builtin|jsfuzz, --corpus DIR, --differential, --no-seeds, --out DIR, --json`;
