@@ -59,6 +59,16 @@ export const createDevice = (o) => new Bad(o);
     expect(status(r)['no-actor-error']).toBe('violated');
     expect(r.invariants.find((i) => i.name === 'no-actor-error')!.counterexample!.message).toMatch(/device\.receive\(\) returned .*GET_CONFIG_RESP.*no wire encoding/);
   });
+
+  it('an object that loops forever is a no-actor-error finding after the step timeout, and the tool goes on', async () => {
+    const hang = module('hang.mjs', `import { Device } from ${JSON.stringify(example('transport-msg-device-good.mjs'))};
+class Hang extends Device { on_GET_CONFIG() { for (;;) {} } }
+export const createDevice = (o) => new Hang(o);
+`);
+    const r = await validate({ impl: hang, role: 'device', scheme: 'transport-msg', params: { queues: 1 }, stepTimeoutMs: 500 });
+    expect(status(r)).toMatchObject({ 'no-actor-error': 'violated', 'queue-state-rules': 'not-established' });
+    expect(r.invariants.find((i) => i.name === 'no-actor-error')!.counterexample!.message).toMatch(/did not finish its operation within 500 ms/);
+  });
 });
 
 describe('validate: a JavaScript transport-msg driver', () => {
