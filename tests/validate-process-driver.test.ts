@@ -86,6 +86,7 @@ describe.skipIf(!python)('validate: an external process as the transport-msg dri
     ['hangs', 'time.sleep(3600)', 'no-actor-error', /wrote nothing for 500 ms before the device reached DRIVER_OK/],
     ['writes garbage', 'os.write(1, b"\\x00\\x05\\x00\\x00\\x0b\\x00\\x03\\x00hello")', 'well-formed-messages', /cannot be framed|malformed/],
     ['exits early', 'sys.exit(0)', 'init-completes', /exited \(code 0\) before it brought the device to DRIVER_OK/],
+    ['retries for ever', 'while True: super().request(0x07)', 'init-completes', /wrote 10000 messages without bringing the device to DRIVER_OK/],
   ];
   it.each(faults)('a driver that %s is a finding, with the exchange, and the tool goes on', async (name, code, rule, message) => {
     const r = await run(faulty(name.replace(/\W+/g, '-'), 0x05, code)); // at GET_CONFIG

@@ -7,9 +7,10 @@
  * is judged against the driver's side of the transport-msg rules, on the state the driver has
  * been shown (the last status it read, the features it was offered).
  *
- * The session ends when the driver, having brought the device to DRIVER_OK, exits with code 0 or
- * falls quiet for the step timeout. A process that crashes, exits earlier, stays silent before
- * DRIVER_OK or writes bytes that are not a message is a finding, never an error of the tool.
+ * The session ends when the driver, having brought the device to DRIVER_OK, exits with code 0,
+ * falls quiet for the step timeout, or has written MAX_MESSAGES messages. A process that crashes,
+ * exits earlier, stays silent (or keeps writing) before DRIVER_OK or writes bytes that are not a
+ * message is a finding, never an error of the tool.
  */
 import { describeMessage, directionOf, encode, tryDecode } from '../../msg/codec.ts';
 import { STATUS, type Message } from '../../msg/types.ts';
@@ -36,6 +37,9 @@ class Finding extends Error {
 }
 
 const hex = (s: number) => `0x${s.toString(16)}`;
+
+/** An exchange is bounded: a driver that never stops writing cannot keep the tool busy for ever. */
+const MAX_MESSAGES = 10_000;
 
 /** What the driver has been shown, and the rules over what it sends next. */
 class DriverRules {
@@ -142,7 +146,10 @@ export async function runProcessDriver(argv: readonly string[], o: ProcessOption
         throw new Finding('init-completes', `the driver process exited (code 0) before it brought the device to DRIVER_OK (last status read: ${rules.saw === undefined ? 'none' : hex(rules.saw)})`);
       }
       if (a.kind === 'garbage') throw new Finding('well-formed-messages', `the driver wrote bytes that cannot be framed as messages: ${a.why}`);
-      messages++;
+      if (++messages > MAX_MESSAGES) {
+        if (rules.driverOk) break; // a driver that keeps working: judged on what it did so far
+        throw new Finding('init-completes', `the driver wrote ${MAX_MESSAGES} messages without bringing the device to DRIVER_OK (a livelock: it retries for ever)`);
+      }
       const r = tryDecode(a.bytes, { maxSize: MAX_MSG });
       if (!r.ok) {
         exchange.push(`-> ${describeBytes(a.bytes)}`);
