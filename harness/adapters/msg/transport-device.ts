@@ -119,7 +119,14 @@ function* deviceActor(instance: ModelInstance, impl: Record<string, unknown>): P
   // A copy the module may keep or change: it must not reach the model's own constants.
   const options = structuredClone({ ...deviceOptions(params), devNum: 0 });
   const obj = asObject(call(impl, 'createDevice', 'the module', options), 'createDevice(options)');
-  yield* new DeviceHost(new DeviceFacade(obj, params.queues, QUEUE_MAX), shared(params)).run();
+  const device = new DeviceFacade(obj, params.queues, QUEUE_MAX);
+  // The oracles start from the state the model describes; a device elsewhere would be judged on
+  // transitions it never made.
+  const initial = options.initialStatus ?? 0;
+  if (device.status !== initial) {
+    throw new TypeError(`the device must start at options.initialStatus 0x${initial.toString(16)} (a previous owner left it running), not at status 0x${device.status.toString(16)}`);
+  }
+  yield* new DeviceHost(device, shared(params)).run();
 }
 
 export const transportMsgDevice: RoleSpec = {
