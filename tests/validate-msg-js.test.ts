@@ -3,7 +3,7 @@
  * shipped examples, the reference device run through the same interface, and objects that return
  * what is not a message.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,10 +35,11 @@ describe('validate: a JavaScript transport-msg device', () => {
     expect(r.invariants.find((i) => i.name === 'queue-state-rules')!.counterexample!.message).toMatch(/queue setup is allowed only once FEATURES_OK is set/);
   });
 
-  it('the reference device passes through the same interface (the facade hides nothing)', async () => {
-    const ref = module('reference-device.mts', `import { VirtioMsgDevice } from ${JSON.stringify(join(root, 'models/transport-msg/reference/device.ts'))};
-const out = (os) => os.flatMap((o) => (o.type === 'send' ? [o.message] : o.type === 'process-queue' ? [{ process: o.index, nextOffset: o.nextOffset }] : []));
-export function createDevice(options) {
+  it('the reference device, typed as a TransportMsgDevice, passes through the same interface (the facade hides nothing)', async () => {
+    const ref = module('reference-device.mts', `import { VirtioMsgDevice, type DeviceOutput } from ${JSON.stringify(join(root, 'models/transport-msg/reference/device.ts'))};
+import type { DeviceOptions, TransportDeviceOutput, TransportMsgDevice } from ${JSON.stringify(join(root, 'harness/adapters/msg/roles.ts'))};
+const out = (os: DeviceOutput[]): TransportDeviceOutput[] => os.flatMap((o) => (o.type === 'send' ? [o.message] : o.type === 'process-queue' ? [{ process: o.index, nextOffset: o.nextOffset }] : []));
+export function createDevice(options: DeviceOptions): TransportMsgDevice {
   const d = new VirtioMsgDevice(options);
   return {
     receive: (m) => out(d.receive(m)), used: (i) => out(d.used(i)), tick: () => out(d.tick()),
@@ -88,6 +89,13 @@ describe('validate: a JavaScript config-msg driver', () => {
     expect(r.verdict).toBe('passed');
     expect(r.complete).toBe(true);
     expect(Object.values(status(r)).every((s) => s === 'holds')).toBe(true);
+  });
+
+  it("docs/third-party.md's copy-paste config-msg driver validates as written", async () => {
+    const doc = readFileSync(join(root, 'docs', 'third-party.md'), 'utf8');
+    const code = /```js\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('### config-msg driver')))![1];
+    const r = await validate({ impl: module('doc-config-driver.mjs', code), role: 'driver', scheme: 'config-msg', params: { updates: 1, resets: 0 } });
+    expect(r.verdict).toBe('passed');
   });
 
   it('finds the events the buggy driver drops as old after a reset', async () => {

@@ -31,6 +31,7 @@ import { driverWord, maxMessageBytes, MSG_NOTES, NOTES, shared, type Shared } fr
 import type { RoleSpec } from '../schemes.ts';
 import { asObject, call, describeValue } from './messages.ts';
 import { OperationRunner } from './operations.ts';
+import type { ConfigMsgDriverOptions } from './roles.ts';
 
 const bytes = (v: unknown, n: number | undefined, what: string): number[] => {
   if (!Array.isArray(v) || (n !== undefined && v.length !== n) || v.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) {
@@ -97,7 +98,7 @@ class ConfigDriverHost {
 function* driverActor(instance: ModelInstance, impl: Record<string, unknown>): Program {
   const params = instance.params;
   const maxSize = maxMessageBytes(params);
-  const options = { devNum: DEV, profile: 'strict', chunkBytes: params.chunkBytes, maxMessageSize: maxSize };
+  const options: ConfigMsgDriverOptions = { devNum: DEV, profile: 'strict', chunkBytes: params.chunkBytes, maxMessageSize: maxSize };
   const drv = asObject(call(impl, 'createDriver', 'the module', options), 'createDriver(options)');
   const h = new ConfigDriverHost(drv, shared(params), maxSize);
   if (typeof drv.init === 'function') yield* h.ops.run('init');

@@ -26,6 +26,7 @@ import { DEPENDENCIES, MAX_MSG, MSG_NOTES, NOTES, QUEUE_SIZE, queueAddrs, shared
 import type { RoleSpec } from '../schemes.ts';
 import { asMessage, asObject, call } from './messages.ts';
 import { OperationRunner } from './operations.ts';
+import type { QueueSetup, TransportMsgDriverOptions } from './roles.ts';
 
 class TransportDriverHost {
   readonly ops: OperationRunner;
@@ -72,10 +73,10 @@ class TransportDriverHost {
 
 function* driverActor(instance: ModelInstance, impl: Record<string, unknown>): Program {
   const params = instance.params;
-  const options = structuredClone({ devNum: 0, wanted: WANTED, dependencies: DEPENDENCIES, maxMessageSize: MAX_MSG });
+  const options: TransportMsgDriverOptions = structuredClone({ devNum: 0, wanted: WANTED, dependencies: DEPENDENCIES, maxMessageSize: MAX_MSG });
   const h = new TransportDriverHost(asObject(call(impl, 'createDriver', 'the module', options), 'createDriver(options)'), shared(params));
   const b = params.buffers;
-  const queues = Array.from({ length: params.queues }, (_, i) => ({ index: i, size: QUEUE_SIZE, ...queueAddrs(i), enable: i === 0 }));
+  const queues: QueueSetup[] = Array.from({ length: params.queues }, (_, i) => ({ index: i, size: QUEUE_SIZE, ...queueAddrs(i), enable: i === 0 }));
   yield* h.ops.run('init', queues);
   yield* h.makeAvailable(0, b); // buffers go in before DRIVER_OK; no notification is allowed yet
   yield* h.ops.run('ready');
