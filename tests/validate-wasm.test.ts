@@ -111,6 +111,23 @@ describe.skipIf(!tools)('validate: C compiled to WebAssembly, gated by binaryen,
     expect(threads.invariants.find((i) => i.name === 'publish-order')!.counterexample!.engine).toBe('threads');
   });
 
+  it('C11 atomics on the window are the model\'s read-modify-writes and fences', async () => {
+    const file = variantOf('gencount-driver-good.c', 'atomics',
+      ['while (cfg->drv_changed != 0) vv_pause();', 'while (__atomic_load_n(&cfg->drv_changed, __ATOMIC_ACQUIRE) != 0) vv_pause();'],
+      // Relaxed: a seq_cst fence next to a seq_cst read-modify-write is one LLVM may merge away.
+      ['vv_wmb();\n    cfg->drv_changed = 1;', '__atomic_thread_fence(__ATOMIC_SEQ_CST);\n    uint32_t zero = 0;\n    __atomic_compare_exchange_n(&cfg->drv_changed, &zero, 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);\n    (void)__atomic_fetch_add(&cfg->drv_changed, 0, __ATOMIC_RELAXED);'],
+    );
+    const code = loadGatedCode(file, 'atomics.c');
+    expect(code.sites.filter((x) => x.fn === 'write_config').map((x) => x.op)).toEqual(expect.arrayContaining(['load', 'cmpxchg', 'rmw']));
+    expect(WebAssembly.Module.imports(code.module).map((i) => i.name)).toContain('fence');
+    const r = await validate({ impl: file, role: 'driver', scheme: 'config-gencount', preemptions: 1, memory: 'tso' });
+    expect(r.verdict, JSON.stringify(status(r))).toBe('passed');
+    // An atomic or on the window has no model operation: a finding, not a silent plain store.
+    const or = variantOf('gencount-driver-good.c', 'atomic-or', ['cfg->drv_changed = 1;', '(void)__atomic_fetch_or(&cfg->drv_changed, 1, __ATOMIC_SEQ_CST);']);
+    const bad = await validate({ impl: or, role: 'driver', scheme: 'config-gencount', preemptions: 1 });
+    expect(bad.invariants.find((i) => i.name === 'no-actor-error')!.counterexample!.message).toMatch(/an atomic or on config\.drv_changed \(atomic rmw in write_config\)/);
+  });
+
   it('a missing barrier in the C device is found only under tso', async () => {
     const file = variantOf('split-device-good.c', 'no-mb', ['vv_mb(); /* used.idx visible', '/* no barrier */ /* used.idx visible']);
     const sc = await validate({ impl: file, role: 'device', scheme: 'vring-split' });

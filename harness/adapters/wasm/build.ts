@@ -51,8 +51,18 @@ export function compileC(tools: WasmToolchain, cFile: string, outWasm: string, e
   const args = ['--target=wasm32', '-ffreestanding', '-nostdlib', '-O2', '-Wall', '-matomics', '-mbulk-memory',
     '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--shared-memory', `-Wl,--max-memory=${MEMORY_PAGES * 65536}`, '-Wl,--export=__heap_base',
     `-fuse-ld=${tools.wasmLd}`, ...extra, '-o', outWasm, cFile];
-  const r = spawnSync(tools.clang, args, { encoding: 'utf8' });
+  const r = spawnSync(tools.clang, args, { encoding: 'utf8', env: withoutWasmOpt(process.env) });
   if (r.error || r.status !== 0) {
     throw new Error(`${tools.clang} ${args.join(' ')} failed: ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
   }
+}
+
+/**
+ * The environment for clang without the folders that hold a wasm-opt: clang runs any wasm-opt it
+ * finds on PATH after linking (npx puts binaryen's there), which made the module depend on how
+ * validate was started; the gate pass optimises the module itself afterwards.
+ */
+function withoutWasmOpt(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dirs = (env.PATH ?? '').split(delimiter).filter((d) => d && !existsSync(join(d, 'wasm-opt')));
+  return { ...env, PATH: dirs.join(delimiter) };
 }

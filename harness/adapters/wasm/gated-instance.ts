@@ -229,20 +229,23 @@ export class GatedInstance {
       const f = this.window.field(at, site.bytes, false, this.where(site));
       return this.suspend({ k: OpKind.LOAD, t: f.id, v: 0, w: 0 }, (v) => { this.mirror(f, v); return addr; }) as number;
     };
+    /** The field a write (whose address vv_gate.addr recorded) lands in, or undefined outside the window. */
+    const written = (site: Site): Field | undefined => {
+      const at = this.addrs.pop()!;
+      return this.window.contains(at, site.bytes) ? this.window.field(at, site.bytes, true, this.where(site)) : undefined;
+    };
     const store = (s: number, value: number | bigint): number | bigint => {
       const site = sites[s];
       if (this.rewinding()) return this.resumed();
-      const at = this.addrs.pop()!;
-      if (!this.window.contains(at, site.bytes)) return value;
-      const f = this.window.field(at, site.bytes, true, this.where(site));
+      const f = written(site);
+      if (!f) return value;
       return this.suspend({ k: OpKind.STORE, t: f.id, v: this.stored(site, value, f), w: 0 }, () => value);
     };
     const rmw = (s: number, value: number | bigint): number | bigint => {
       const site = sites[s];
       if (this.rewinding()) return this.resumed();
-      const at = this.addrs.pop()!;
-      if (!this.window.contains(at, site.bytes)) return value;
-      const f = this.window.field(at, site.bytes, true, this.where(site));
+      const f = written(site);
+      if (!f) return value;
       const v = this.stored(site, value, f);
       let op: Op;
       if (site.rmw === 'add') op = { k: OpKind.ADD, t: f.id, v, w: 0 };
@@ -255,9 +258,8 @@ export class GatedInstance {
       const site = sites[s];
       if (this.rewinding()) return this.resumed();
       const expected = this.expected.pop()!;
-      const at = this.addrs.pop()!;
-      if (!this.window.contains(at, site.bytes)) return replacement;
-      const f = this.window.field(at, site.bytes, true, this.where(site));
+      const f = written(site);
+      if (!f) return replacement;
       const op: Op = { k: OpKind.CAS, t: f.id, v: this.stored(site, replacement, f), w: this.stored(site, expected, f) };
       return this.suspend(op, (old) => { this.mirror(f, old); return replacement; });
     };
