@@ -61,6 +61,8 @@ export interface ValidateOptions {
   readonly memoryLimitMb?: number;
   /** How long the implementation's worker may take to start. Default 30000. */
   readonly startupTimeoutMs?: number;
+  /** Called about every second while exploring (the nightly shows it, and stops by throwing from it). */
+  readonly onProgress?: (p: { executions: number; seconds: number }) => void;
 }
 
 export type InvariantStatus = 'holds' | 'violated' | 'not-applicable' | 'not-established';
@@ -177,6 +179,11 @@ function isCommand(impl: string): boolean {
   return argv.length > 1 || !(JS_EXTENSIONS.test(impl.trim()) || WASM_EXTENSIONS.test(impl.trim()));
 }
 
+/** What validate makes of an implementation: an external command, C/WebAssembly, or a JavaScript module. */
+export function implKind(impl: string): ValidateReport['kind'] {
+  return isCommand(impl) ? 'process' : WASM_EXTENSIONS.test(impl.trim()) ? 'wasm' : 'js';
+}
+
 export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   if (isCommand(o.impl)) return validateProcess(o);
   const start = performance.now();
@@ -283,7 +290,9 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
       view.setInvariants(active);
       const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, memory });
       const left = deadline - performance.now();
-      const r = await explore(view, strategy, { budgetMs: Number.isFinite(left) ? Math.max(1, left) : undefined });
+      const onProgress = o.onProgress
+        && ((p: { executions: number }) => o.onProgress!({ executions: executions + p.executions, seconds: (performance.now() - start) / 1000 }));
+      const r = await explore(view, strategy, { budgetMs: Number.isFinite(left) ? Math.max(1, left) : undefined, onProgress });
       executions += r.executions;
       steps += r.steps;
       view.scan();
@@ -450,14 +459,15 @@ export function validateJson(r: ValidateReport) {
 
 /**
  * Writes each counterexample (schedules only: a process's finding is an exchange) under
- * <out>/reports/counterexamples as validate.<scheme>.<role>.<invariant>[.tso].json; the file names
- * the implementation, so `replay` runs it again.
+ * <out>/reports/counterexamples as validate.<scheme>.<role>.<invariant>[.tso][.tag].json; the file
+ * names the implementation, so `replay` runs it again. The nightly adds a tag when two of its jobs
+ * would otherwise write the same name.
  */
-function saveFindings(r: ValidateReport, outDir: string): { invariant: string; file: string }[] {
+export function saveFindings(r: ValidateReport, outDir: string, tag?: string): { invariant: string; file: string }[] {
   const out: { invariant: string; file: string }[] = [];
   for (const i of r.invariants) {
     if (!i.counterexample) continue;
-    const file = join(outDir, 'reports', 'counterexamples', `validate.${r.scheme}.${r.role}.${i.name}${r.memory === 'sc' ? '' : `.${r.memory}`}.json`);
+    const file = join(outDir, 'reports', 'counterexamples', `validate.${r.scheme}.${r.role}.${i.name}${r.memory === 'sc' ? '' : `.${r.memory}`}${tag ? `.${tag}` : ''}.json`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(i.counterexample, null, 1)}\n`);
     out.push({ invariant: i.name, file });

@@ -53,6 +53,7 @@ describe('config validation: one line naming the place and the problem', () => {
     const c = loadConfig(join(root, 'examples', 'ci', 'nightly.json'), root);
     expect(c.checks.length).toBe(MODELS.length);
     expect(c.fuzz.length).toBeGreaterThan(0);
+    expect(c.validate.map((v) => v.resolved)).toEqual([join(root, 'examples', 'js', 'gencount-driver-good.mjs')]);
   });
 });
 

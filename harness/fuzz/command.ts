@@ -4,13 +4,13 @@
  * Exit codes: 0 nothing found, 1 a finding (saved under reports/fuzz/), 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseChoice, parseDuration, parseInteger } from '../cli-args.ts';
 import { UsageError } from '../core/model.ts';
-import { fuzzBuiltin, type FuzzOptions, type FuzzResult, type FuzzStatus } from './builtin.ts';
-import { fuzzJsfuzz, type JsfuzzResult } from './jsfuzz.ts';
+import type { FuzzResult, FuzzStatus } from './builtin.ts';
+import type { JsfuzzResult } from './jsfuzz.ts';
+import { FUZZ_ENGINES, fuzzTargetOf, runFuzz } from './run.ts';
 import { describeStep, streamFromJson } from './stream.ts';
-import { FUZZ_TARGETS, findTarget } from './targets/index.ts';
+import { FUZZ_TARGETS } from './targets/index.ts';
 
 export interface FuzzValues {
   readonly variant?: string;
@@ -32,33 +32,27 @@ export async function fuzzCommand(rest: readonly string[], values: FuzzValues, o
   const [name, ...extra] = rest;
   if (!name) throw new UsageError(`fuzz needs a target (${FUZZ_TARGETS.map((t) => t.name).join(', ')})`);
   if (extra.length) throw new UsageError(`fuzz takes one target, not ${rest.join(' ')}`);
-  const t = findTarget(name);
-  if (!t) throw new UsageError(`unknown fuzz target ${name} (targets: ${FUZZ_TARGETS.map((x) => x.name).join(', ')})`);
   const variant = values.variant ?? 'reference';
-  if (!t.variants.some((v) => v.name === variant)) throw new UsageError(`${t.name} has no variant ${variant} (variants: ${t.variants.map((v) => v.name).join(', ')})`);
-  const engine = parseChoice(values.engine, '--engine', ['builtin', 'jsfuzz'] as const) ?? 'builtin';
+  const t = fuzzTargetOf(name, variant);
+  const engine = parseChoice(values.engine, '--engine', FUZZ_ENGINES) ?? 'builtin';
   const seed = parseInteger(values.seed, '--seed') ?? 1;
   const timeMs = values.time ? parseDuration(values.time, '--time') : 60_000;
-  const base = values.out ?? '.';
   const label = `${t.name}/${variant} (${engine})`;
   const tty = process.stderr.isTTY === true && !values.json;
   let lastQuiet = Date.now();
   const control = { stop: false };
   const onSigint = () => { control.stop = true; };
   process.on('SIGINT', onSigint);
-  const options: FuzzOptions = {
-    variant, seed, timeMs, control, differential: values.differential, noSeeds: values['no-seeds'],
-    corpusDirs: values.corpus ? [values.corpus] : undefined,
-    saveCorpusTo: join(base, 'reports', 'fuzz', t.name, 'corpus'),
-    findingsDir: join(base, 'reports', 'fuzz', t.name, 'findings'),
-    onStatus: (s) => {
-      if (tty) process.stderr.write(`\r\x1b[K${line(s, label)}`);
-      else if (!values.json && Date.now() - lastQuiet >= 10_000) { lastQuiet = Date.now(); process.stderr.write(`${line(s, label)}\n`); }
-    },
-  };
   let r: FuzzResult | JsfuzzResult;
   try {
-    r = engine === 'builtin' ? await fuzzBuiltin(t, options) : await fuzzJsfuzz(t, { ...options, workDir: join(base, 'reports', 'fuzz', 'jsfuzz', `${t.name}.${variant}.${seed}`) });
+    r = await runFuzz({
+      target: t.name, variant, engine, seed, timeMs, control, differential: values.differential, noSeeds: values['no-seeds'],
+      corpus: values.corpus, out: values.out ?? '.',
+      onStatus: (s) => {
+        if (tty) process.stderr.write(`\r\x1b[K${line(s, label)}`);
+        else if (!values.json && Date.now() - lastQuiet >= 10_000) { lastQuiet = Date.now(); process.stderr.write(`${line(s, label)}\n`); }
+      },
+    });
   } finally {
     process.off('SIGINT', onSigint);
     if (tty) process.stderr.write('\n');

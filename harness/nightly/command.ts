@@ -6,12 +6,12 @@
  * completeness was required. SIGINT/SIGTERM stop the run and write the reports of what finished; a
  * second signal writes them at once and exits.
  */
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDuration } from '../cli-args.ts';
 import type { CheckOptions, CheckReport } from '../check.ts';
 import { UsageError } from '../core/model.ts';
 import { defaultConfig, loadConfig, parseShard } from './config.ts';
-import { buildJobs, shardJobs } from './jobs.ts';
+import { buildJobs, shardJobs, shown } from './jobs.ts';
 import { Progress, type Stream } from './progress.ts';
 import { finalize, newRunState, runNightly, type RunState } from './run.ts';
 import { jsonSummary, makeReport, writeReports, type NightlyReport, type ReportFiles } from './summary.ts';
@@ -88,11 +88,6 @@ export async function nightlyCommand(args: readonly string[], values: Readonly<R
   if (values.json === true) out(JSON.stringify({ ...jsonSummary(report), reports: files }, null, 1));
   else out(textSummary(report, files, cwd));
   return report.exitCode;
-}
-
-function shown(p: string, cwd: string): string {
-  const rel = relative(cwd, p);
-  return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
 }
 
 function textSummary(r: NightlyReport, files: ReportFiles, cwd: string): string {

@@ -11,6 +11,7 @@ import { resolveParams, UsageError, type Expectation, type MemoryModel, type Mod
 import { ENGINE_KINDS, type EngineKind } from '../engine/engine.ts';
 import { HARNESS_INVARIANTS } from '../explore/execution.ts';
 import { STRATEGY_NAMES } from '../explore/strategies.ts';
+import { FUZZ_ENGINES, fuzzTargetOf, type FuzzEngine } from '../fuzz/run.ts';
 
 /** "auto": sc for every variant, tso too for references and for mutants that need tso. */
 export type MemorySpec = 'auto' | readonly MemoryModel[];
@@ -47,15 +48,28 @@ export interface CorpusConfig {
 
 export interface FuzzEntry {
   readonly target: string;
+  /** The target's variant: "reference" by default; a seeded mutant shows the job failing. */
+  readonly variant: string;
   readonly timeMs?: number;
-  readonly engine?: string;
+  readonly engine: FuzzEngine;
+  readonly seed?: number;
+  /** Seed folder that also receives the corpus grown (absolute). */
   readonly corpus?: string;
 }
 
 export interface ValidateEntry {
+  /** As written in the config (job names and reports show this). */
   readonly impl: string;
+  /** What validate is given: the file, or the command, with its paths made absolute (resolveImpl). */
+  readonly resolved: string;
   readonly role: 'driver' | 'device';
   readonly scheme: string;
+  readonly memory?: MemorySpec;
+  readonly engine?: EngineKind;
+  readonly preemptions?: number;
+  readonly params?: Params;
+  readonly capMs?: number;
+  readonly weight?: number;
 }
 
 export interface NightlyConfig {
@@ -94,8 +108,8 @@ export function defaultConfig(cwd: string): NightlyConfig {
 const TOP_KEYS = ['$schema', 'description', 'budget', 'requireComplete', 'engines', 'memory', 'strategy', 'preemptions', 'seed', 'checks', 'corpus', 'fuzz', 'validate'] as const;
 const CHECK_KEYS = ['model', 'variants', 'params', 'engines', 'memory', 'strategy', 'preemptions', 'seed', 'executions', 'budget', 'weight', 'expect'] as const;
 const CORPUS_KEYS = ['dirs', 'save', 'engine'] as const;
-const FUZZ_KEYS = ['target', 'time', 'engine', 'corpus'] as const;
-const VALIDATE_KEYS = ['impl', 'role', 'scheme'] as const;
+const FUZZ_KEYS = ['target', 'variant', 'time', 'engine', 'seed', 'corpus'] as const;
+const VALIDATE_KEYS = ['impl', 'role', 'scheme', 'memory', 'engine', 'preemptions', 'params', 'budget', 'weight'] as const;
 const EXPECT_KEYS = ['verdict', 'invariant', 'memory'] as const;
 
 /** The property names each object of the file accepts (tests compare them with the JSON Schema). */
@@ -155,6 +169,8 @@ export function parseConfig(data: unknown, file: string, base: string, cwd: stri
     (typeof v === 'string' && (choices as readonly string[]).includes(v) ? v as T : bad(path, `expected one of ${choices.join(', ')}`));
   const memory = (v: unknown, path: string): MemorySpec =>
     (v === 'auto' ? 'auto' : list(v, path, (x, p) => choice(x, p, ['sc', 'tso'] as const)));
+  const weight = (v: unknown, path: string): number =>
+    (typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : bad(path, 'expected a number greater than 0'));
   const dir = (v: unknown, path: string): string => {
     const s = str(v, path);
     return isAbsolute(s) ? s : resolve(base, s);
@@ -164,7 +180,7 @@ export function parseConfig(data: unknown, file: string, base: string, cwd: stri
   const strategies = STRATEGY_NAMES as readonly string[];
   const checks: CheckEntry[] = top.checks === undefined || top.checks === 'all'
     ? MODELS.map((m) => ({ model: m.name }))
-    : list(top.checks, 'checks', (x, p) => checkEntry(x, p));
+    : list(top.checks, 'checks', (x, p) => checkEntry(x, p), false); // [] for a suite of validate and fuzz jobs only
 
   function checkEntry(x: unknown, p: string): CheckEntry {
     const o = obj(x, p, CHECK_KEYS);
@@ -216,8 +232,7 @@ export function parseConfig(data: unknown, file: string, base: string, cwd: stri
       seed: o.seed === undefined ? undefined : int(o.seed, `${p}.seed`, 0),
       executions: o.executions === undefined ? undefined : int(o.executions, `${p}.executions`, 1),
       capMs: o.budget === undefined ? undefined : duration(o.budget, `${p}.budget`),
-      weight: o.weight === undefined ? undefined
-        : typeof o.weight === 'number' && o.weight > 0 && Number.isFinite(o.weight) ? o.weight : bad(`${p}.weight`, 'expected a number greater than 0'),
+      weight: o.weight === undefined ? undefined : weight(o.weight, `${p}.weight`),
       expect,
     };
   }
@@ -255,18 +270,56 @@ export function parseConfig(data: unknown, file: string, base: string, cwd: stri
     corpus,
     fuzz: top.fuzz === undefined ? [] : list(top.fuzz, 'fuzz', (x, p) => {
       const o = obj(x, p, FUZZ_KEYS);
+      const target = str(o.target, `${p}.target`);
+      const variant = o.variant === undefined ? 'reference' : str(o.variant, `${p}.variant`);
+      try {
+        fuzzTargetOf(target, variant);
+      } catch (e) {
+        bad(o.variant === undefined ? `${p}.target` : `${p}.variant`, (e as Error).message);
+      }
       return {
-        target: str(o.target, `${p}.target`),
+        target, variant,
         timeMs: o.time === undefined ? undefined : duration(o.time, `${p}.time`),
-        engine: o.engine === undefined ? undefined : str(o.engine, `${p}.engine`),
+        engine: o.engine === undefined ? 'builtin' : choice(o.engine, `${p}.engine`, FUZZ_ENGINES),
+        seed: o.seed === undefined ? undefined : int(o.seed, `${p}.seed`, 0),
         corpus: o.corpus === undefined ? undefined : dir(o.corpus, `${p}.corpus`),
       };
     }, false),
     validate: top.validate === undefined ? [] : list(top.validate, 'validate', (x, p) => {
       const o = obj(x, p, VALIDATE_KEYS);
-      return { impl: str(o.impl, `${p}.impl`), role: choice(o.role, `${p}.role`, ['driver', 'device'] as const), scheme: str(o.scheme, `${p}.scheme`) };
+      const impl = str(o.impl, `${p}.impl`);
+      let params: Params | undefined;
+      if (o.params !== undefined) {
+        if (typeof o.params !== 'object' || o.params === null || Array.isArray(o.params)) bad(`${p}.params`, 'expected an object of parameter names to whole numbers');
+        params = Object.fromEntries(Object.entries(o.params as Obj).map(([k, v]) => [k, typeof v === 'number' ? v : bad(`${p}.params.${k}`, 'expected a number')]));
+      }
+      return {
+        impl, resolved: resolveImpl(impl, base),
+        role: choice(o.role, `${p}.role`, ['driver', 'device'] as const),
+        scheme: str(o.scheme, `${p}.scheme`),
+        memory: o.memory === undefined ? undefined : memory(o.memory, `${p}.memory`),
+        engine: o.engine === undefined ? undefined : choice(o.engine, `${p}.engine`, ENGINE_KINDS),
+        preemptions: o.preemptions === undefined ? undefined : int(o.preemptions, `${p}.preemptions`, 0),
+        params,
+        capMs: o.budget === undefined ? undefined : duration(o.budget, `${p}.budget`),
+        weight: o.weight === undefined ? undefined : weight(o.weight, `${p}.weight`),
+      };
     }, false),
   };
+}
+
+/**
+ * The implementation of a validate entry with its paths made absolute against the config's
+ * directory. One word is a file (a module, C, WebAssembly, or an executable). In a command of
+ * several words ("python3 dev.py --fast"), the program is resolved only when it contains a slash
+ * (otherwise the system looks it up on PATH, as a shell would), and each later word only when a
+ * file or directory of that name exists in the config's directory: flags and values stay as written.
+ */
+export function resolveImpl(impl: string, base: string): string {
+  const words = impl.trim().split(/\s+/);
+  const abs = (w: string) => (isAbsolute(w) ? w : resolve(base, w));
+  if (words.length === 1) return abs(words[0]);
+  return words.map((w, i) => (i === 0 ? (w.includes('/') ? abs(w) : w) : !w.startsWith('-') && existsSync(abs(w)) ? abs(w) : w)).join(' ');
 }
 
 /** "2/5" -> { index: 2, count: 5 }; 1-based. */

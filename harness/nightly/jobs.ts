@@ -1,17 +1,21 @@
 /**
  * The nightly's job list: every check (model x variant x parameters x engine x memory model), every
- * corpus replay, and the reserved fuzz and validate jobs, in one stable order. `--shard i/n` keeps
+ * corpus replay, every fuzz run and every validation (per memory model), in one stable order. `--shard i/n` keeps
  * the jobs whose position k (from 0) has k mod n = i - 1, so n machines split one list without
  * talking to each other, and the same job always lands on the same shard.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { findModel } from '../../models/index.ts';
 import { expectedUnder } from '../check.ts';
 import { resolveParams, variantInfo, type Expectation, type MemoryModel, type Params } from '../core/model.ts';
 import type { EngineKind } from '../engine/engine.ts';
 import { HARNESS_INVARIANTS } from '../explore/execution.ts';
-import type { MemorySpec, NightlyConfig } from './config.ts';
+import type { FuzzEngine } from '../fuzz/run.ts';
+import { roleSpec } from '../adapters/schemes.ts';
+import { implKind } from '../validate.ts';
+import type { MemorySpec, NightlyConfig, ValidateEntry } from './config.ts';
 
 export interface CheckJob {
   readonly kind: 'check';
@@ -48,14 +52,43 @@ export interface ReplayJob {
   readonly engine: EngineKind;
 }
 
-export interface PlaceholderJob {
-  readonly kind: 'fuzz' | 'validate';
+/** A third-party implementation validated in place of one role of a scheme (harness/validate.ts). */
+export interface ValidateJob {
+  readonly kind: 'validate';
   readonly index: number;
   readonly id: string;
-  readonly what: string;
+  /** As the config wrote it, and as validate is given it (paths absolute). */
+  readonly impl: string;
+  readonly resolved: string;
+  readonly role: 'driver' | 'device';
+  readonly scheme: string;
+  readonly memory: MemoryModel;
+  readonly engine?: EngineKind;
+  readonly preemptions?: number;
+  readonly params: Params;
+  readonly capMs?: number;
+  readonly weight: number;
+  /** Added to its counterexample files' names when another job would write the same names. */
+  readonly fileTag?: string;
 }
 
-export type Job = CheckJob | ReplayJob | PlaceholderJob;
+/** A run of the builtin (or jsfuzz) engine on a fuzz target for a fixed time (harness/fuzz/run.ts). */
+export interface FuzzJob {
+  readonly kind: 'fuzz';
+  readonly index: number;
+  readonly id: string;
+  readonly target: string;
+  readonly variant: string;
+  readonly engine: FuzzEngine;
+  readonly seed: number;
+  readonly timeMs: number;
+  readonly corpus?: string;
+}
+
+export type Job = CheckJob | ReplayJob | ValidateJob | FuzzJob;
+
+/** A fuzz job's time when its entry gives none (the fuzz command's default). */
+export const DEFAULT_FUZZ_MS = 60_000;
 
 /** The qualifiers that tell jobs of one variant apart: "tso", "threads", "updates=3", "random seed 7". */
 export function qualifiers(j: Pick<CheckJob, 'memory' | 'engine' | 'params' | 'strategy' | 'seed' | 'preemptions'>): string[] {
@@ -67,6 +100,30 @@ export function qualifiers(j: Pick<CheckJob, 'memory' | 'engine' | 'params' | 's
   return q;
 }
 
+/**
+ * "auto" for a validate entry: sc and tso when the role makes memory accesses (C, WebAssembly, a
+ * JavaScript module of a shared-memory scheme); sc only for a message scheme's object or an
+ * external command (tso would change nothing). An unknown scheme or role gets sc: its job reports
+ * the error.
+ */
+function validateMemories(v: ValidateEntry, spec: MemorySpec): MemoryModel[] {
+  const entry = v.memory ?? spec;
+  if (entry !== 'auto') return [...entry];
+  const kind = implKind(v.resolved);
+  if (kind !== 'js') return kind === 'wasm' ? ['sc', 'tso'] : ['sc'];
+  try {
+    return roleSpec(v.scheme, v.role, pathToFileURL(v.resolved.trim()).href).program ? ['sc', 'tso'] : ['sc'];
+  } catch {
+    return ['sc'];
+  }
+}
+
+/** "sc", "tso", "threads", "updates=3", "preemptions 1": what tells validate jobs of one implementation apart. */
+export function validateQualifiers(j: Pick<ValidateJob, 'memory' | 'engine' | 'params' | 'preemptions'>): string[] {
+  // The engine shows only when the entry names one: otherwise validate picks it by the kind of file.
+  return qualifiers({ ...j, engine: j.engine ?? 'inline', strategy: 'dfs' });
+}
+
 function memoriesFor(spec: MemorySpec, expect: Expectation): MemoryModel[] {
   if (spec !== 'auto') return [...spec];
   return expect.verdict === 'passed' || expect.memory === 'tso' ? ['sc', 'tso'] : ['sc'];
@@ -74,7 +131,7 @@ function memoriesFor(spec: MemorySpec, expect: Expectation): MemoryModel[] {
 
 export function buildJobs(config: NightlyConfig, cwd: string): Job[] {
   const jobs: Job[] = [];
-  const push = (j: Omit<CheckJob, 'index'> | Omit<ReplayJob, 'index'> | Omit<PlaceholderJob, 'index'>) => jobs.push({ ...j, index: jobs.length } as Job);
+  const push = (j: Omit<CheckJob, 'index'> | Omit<ReplayJob, 'index'> | Omit<ValidateJob, 'index'> | Omit<FuzzJob, 'index'>) => jobs.push({ ...j, index: jobs.length } as Job);
   const seen = new Set<string>();
   for (const entry of config.checks) {
     const def = findModel(entry.model);
@@ -113,16 +170,43 @@ export function buildJobs(config: NightlyConfig, cwd: string): Job[] {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
       const file = join(dir, name);
-      const rel = relative(cwd, file);
-      const shown = rel.startsWith('..') ? file : rel;
-      if (seen.has(shown)) continue;
-      seen.add(shown);
-      push({ kind: 'replay', id: `replay ${shown}`, file, engine: config.corpus!.engine });
+      const id = `replay ${shown(file, cwd)}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      push({ kind: 'replay', id, file, engine: config.corpus!.engine });
     }
   }
-  for (const f of config.fuzz) push({ kind: 'fuzz', id: `fuzz ${f.target}`, what: `fuzz ${f.target}${f.timeMs ? ` for ${f.timeMs / 1000} s` : ''}` });
-  for (const v of config.validate) push({ kind: 'validate', id: `validate ${v.scheme} ${v.role} ${v.impl}`, what: `validate --impl ${v.impl} --role ${v.role} --scheme ${v.scheme}` });
+  for (const f of config.fuzz) {
+    const timeMs = f.timeMs ?? DEFAULT_FUZZ_MS;
+    const seed = f.seed ?? 1;
+    const q = [f.engine !== 'builtin' ? f.engine : '', seed !== 1 ? `seed ${seed}` : '', `${timeMs / 1000} s`].filter(Boolean);
+    push({ kind: 'fuzz', id: `fuzz ${f.target}/${f.variant} [${q.join(', ')}]`, target: f.target, variant: f.variant, engine: f.engine, seed, timeMs, corpus: f.corpus });
+  }
+  const validateJobs = config.validate.flatMap((v) => validateMemories(v, config.memory).map((memory) => {
+    const params = v.params ?? {};
+    const job = {
+      kind: 'validate' as const, impl: v.impl, resolved: v.resolved, role: v.role, scheme: v.scheme,
+      memory, engine: v.engine, preemptions: v.preemptions ?? config.preemptions, params, capMs: v.capMs, weight: v.weight ?? 4,
+    };
+    return { ...job, id: `validate ${v.scheme} ${v.role} ${v.impl} [${validateQualifiers(job).join(', ')}]` };
+  }));
+  // validate names its files validate.<scheme>.<role>.<invariant>[.tso].json: tag the jobs that would share them.
+  const fileKey = (j: { scheme: string; role: string; memory: string }) => `${j.scheme}.${j.role}.${j.memory}`;
+  for (const j of validateJobs) {
+    const shared = validateJobs.filter((o) => fileKey(o) === fileKey(j)).length > 1;
+    const tag = [basename(j.impl.trim().split(/\s+/).at(-1)!).replace(/\.[^.]*$/, ''), j.engine ?? '', ...Object.entries(j.params).map(([k, v]) => `${k}-${v}`)]
+      .filter(Boolean).join('.').replace(/[^A-Za-z0-9._-]/g, '_');
+    if (seen.has(j.id)) continue;
+    seen.add(j.id);
+    push(shared ? { ...j, fileTag: tag } : j);
+  }
   return jobs;
+}
+
+/** A path as reports show it: relative to the working directory when inside it, else absolute. */
+export function shown(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 export function shardJobs<J extends { index: number }>(jobs: readonly J[], shard: { index: number; count: number } | undefined): J[] {

@@ -7,7 +7,7 @@
  */
 import type { Job } from './jobs.ts';
 import type { JobResult, ProgressSink } from './run.ts';
-import { durationText, qualifierText } from '../report/nightly-common.ts';
+import { durationText, jobTitle as name } from '../report/nightly-common.ts';
 
 export interface Stream {
   write(s: string): unknown;
@@ -19,16 +19,8 @@ export function isInteractive(stream: Stream, env: NodeJS.ProcessEnv = process.e
   return stream.isTTY === true && !(env.CI && env.CI !== 'false' && env.CI !== '0');
 }
 
-function name(job: Job): string {
-  if (job.kind === 'check') {
-    const q = qualifierText(job);
-    return `${job.model}/${job.variant}${q ? ` [${q}]` : ''}`;
-  }
-  return job.id;
-}
-
 const TAG: Record<JobResult['status'], string> = {
-  ok: 'ok', failed: 'FAILED', error: 'ERROR', incomplete: 'incomplete', interrupted: 'interrupted', skipped: 'skipped', unavailable: 'n/a',
+  ok: 'ok', failed: 'FAILED', error: 'ERROR', incomplete: 'incomplete', interrupted: 'interrupted', skipped: 'skipped',
 };
 
 export function resultLine(r: JobResult, position: number, total: number): string {
@@ -53,9 +45,12 @@ export class Progress implements ProgressSink {
     this.total = jobs.length;
     this.deadline = deadline;
     this.lastHeartbeat = Date.now();
-    const checks = jobs.filter((j) => j.kind === 'check').length;
-    const replays = jobs.filter((j) => j.kind === 'replay').length;
-    this.line(`nightly: ${jobs.length} jobs (${checks} checks, ${replays} corpus replays${jobs.length - checks - replays ? `, ${jobs.length - checks - replays} reserved` : ''}), budget ${durationText(deadline - Date.now())}`);
+    const count = (kind: Job['kind'], one: string, many: string) => {
+      const n = jobs.filter((j) => j.kind === kind).length;
+      return n ? [`${n} ${n === 1 ? one : many}`] : [];
+    };
+    const kinds = [...count('check', 'check', 'checks'), ...count('replay', 'corpus replay', 'corpus replays'), ...count('validate', 'validation', 'validations'), ...count('fuzz', 'fuzz run', 'fuzz runs')];
+    this.line(`nightly: ${jobs.length} jobs${kinds.length ? ` (${kinds.join(', ')})` : ''}, budget ${durationText(deadline - Date.now())}`);
   }
 
   jobStart(job: Job, position: number, _budgetMs: number | undefined): void {
@@ -74,7 +69,7 @@ export class Progress implements ProgressSink {
   }
 
   private get done(): number { return this.outcomes.size; }
-  private get ok(): number { return [...this.outcomes.values()].filter((s) => s === 'ok' || s === 'unavailable').length; }
+  private get ok(): number { return [...this.outcomes.values()].filter((s) => s === 'ok').length; }
   private get notOk(): number { return this.done - this.ok; }
 
   private heartbeat(): void {

@@ -1,24 +1,26 @@
 /**
  * Runs the nightly's jobs within one budget. Replays of the corpus run first (one execution each),
- * then the checks, each given a share of what is left of the budget in proportion to its weight, so
- * time a quick job does not use goes to the jobs after it. A check cut by its share is incomplete,
- * never a pass of a mutant. An abort signal stops the running check at its next progress report and
+ * then the checks and validations, each given a share of what is left of the budget in proportion
+ * to its weight, so time a quick job does not use goes to the jobs after it; then the fuzz runs, for
+ * the time their entries set. A check cut by its share is incomplete, never a pass of a mutant. An abort signal stops the running check at its next progress report and
  * leaves the jobs not yet started as skipped; everything that finished is kept.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { findModel } from '../../models/index.ts';
 import { check, expectedUnder, meets, type CheckOptions, type CheckReport } from '../check.ts';
 import { UsageError, variantInfo, type Expectation } from '../core/model.ts';
 import { counterexampleName, loadCounterexample, type Counterexample } from '../report/counterexample.ts';
 import { replay } from '../replay.ts';
 import type { NightlyConfig } from './config.ts';
-import { checkCommand, type CheckJob, type Job, type ReplayJob } from './jobs.ts';
+import { fuzzRerun, runFuzzJob, type FuzzFindingOutcome } from './fuzz-job.ts';
+import { checkCommand, shown, type CheckJob, type Job, type ReplayJob } from './jobs.ts';
+import { runValidateJob, validateRerun, type InvariantOutcome } from './validate-job.ts';
 
-export type JobStatus = 'ok' | 'failed' | 'error' | 'incomplete' | 'interrupted' | 'skipped' | 'unavailable';
+export type JobStatus = 'ok' | 'failed' | 'error' | 'incomplete' | 'interrupted' | 'skipped';
 
 /** Why a job failed, as JUnit's failure type. */
-export type FailureType = 'mutant-not-caught' | 'unexpected-violation' | 'wrong-invariant' | 'not-reproduced' | 'regression' | 'error';
+export type FailureType = 'mutant-not-caught' | 'unexpected-violation' | 'wrong-invariant' | 'not-reproduced' | 'regression' | 'fuzz-finding' | 'error';
 
 export interface JobResult {
   readonly job: Job;
@@ -45,6 +47,10 @@ export interface JobResult {
   readonly rerunCommand?: string;
   /** For a replay: the expectation the file is held to. */
   readonly expect?: Expectation;
+  /** For a validate job: each invariant's outcome. */
+  readonly invariants?: readonly InvariantOutcome[];
+  /** For a fuzz job: what it found. */
+  readonly findings?: readonly FuzzFindingOutcome[];
 }
 
 export interface ProgressSink {
@@ -112,20 +118,15 @@ export async function runNightly(o: RunOptions, state: RunState = newRunState(o.
     o.progress?.jobEnd(result, position);
     return result;
   };
-  // Replays and placeholders first: they are quick and their outcome does not depend on the budget.
+  // Replays first (quick, and their outcome does not depend on the budget), fuzz runs last (see rank).
   const order = o.jobs.map((job, i) => ({ job, i })).sort((a, b) => rank(a.job) - rank(b.job) || a.i - b.i);
-  const pendingWeight = () => order.reduce((s, { job, i }) => s + (state.results[i] === undefined && job.kind === 'check' ? job.weight : 0), 0);
+  const pending = (size: (j: Job) => number) => order.reduce((s, { job, i }) => s + (state.results[i] === undefined ? size(job) : 0), 0);
   const positions = new Map(order.map(({ job }, k) => [job, k + 1]));
   for (const { job, i } of order) {
     const position = positions.get(job)!;
     if (o.signal?.aborted) {
       state.interrupted = true;
       break;
-    }
-    if (job.kind === 'fuzz' || job.kind === 'validate') {
-      state.results[i] = { job, status: 'unavailable', summary: `${job.kind} is not available in this version (reserved: ${job.what})`, seconds: 0 };
-      o.progress?.jobEnd(state.results[i]!, position);
-      continue;
     }
     const left = deadline - now() - reserve;
     if (left <= 0) {
@@ -134,10 +135,14 @@ export async function runNightly(o: RunOptions, state: RunState = newRunState(o.
       continue;
     }
     let budgetMs: number | undefined;
-    if (job.kind === 'check') {
-      budgetMs = Math.max(1, (left * job.weight) / pendingWeight());
+    if (job.kind === 'check' || job.kind === 'validate') {
+      // The fuzz runs to come keep their time (at most half of what is left): they run for a set time, not a share.
+      const fuzzTime = Math.min(pending((j) => (j.kind === 'fuzz' ? j.timeMs : 0)), left / 2);
+      budgetMs = Math.max(1, ((left - fuzzTime) * job.weight) / pending(weightOf));
       if (job.capMs !== undefined) budgetMs = Math.min(budgetMs, job.capMs);
       budgetMs = Math.round(budgetMs);
+    } else if (job.kind === 'fuzz') {
+      budgetMs = Math.round(Math.min(job.timeMs, left));
     }
     const result = await runOne(job, budgetMs, position);
     state.results[i] = result;
@@ -147,13 +152,13 @@ export async function runNightly(o: RunOptions, state: RunState = newRunState(o.
   // when that is clearly more than they had (a fresh run: the exploration does not resume).
   const retries = order.filter(({ i }) => {
     const r = state.results[i];
-    return r?.job.kind === 'check' && r.status === 'incomplete' && r.budgetExhausted === true && r.job.capMs === undefined;
+    return (r?.job.kind === 'check' || r?.job.kind === 'validate') && r.status === 'incomplete' && r.budgetExhausted === true && r.job.capMs === undefined;
   });
-  let retryWeight = retries.reduce((s, { job }) => s + (job as CheckJob).weight, 0);
+  let retryWeight = retries.reduce((s, { job }) => s + weightOf(job), 0);
   for (const { job, i } of retries) {
     if (o.signal?.aborted || state.interrupted) break;
     const first = state.results[i]!;
-    const w = (job as CheckJob).weight;
+    const w = weightOf(job);
     const share = Math.round((deadline - now() - reserve) * w / retryWeight);
     retryWeight -= w;
     if (share < 1.5 * (first.budgetMs ?? 0) || share < 1000) continue;
@@ -174,14 +179,19 @@ export async function runNightly(o: RunOptions, state: RunState = newRunState(o.
 async function runJob(job: Job, budgetMs: number | undefined, o: RunOptions, now: () => number): Promise<JobResult> {
   const t0 = now();
   try {
-    return job.kind === 'check' ? await runCheck(job, budgetMs!, o, now) : await runReplay(job as ReplayJob, o.cwd);
+    switch (job.kind) {
+      case 'check': return await runCheck(job, budgetMs!, o, now);
+      case 'validate': return await runValidateJob(job, budgetMs!, o, now);
+      case 'fuzz': return await runFuzzJob(job, budgetMs!, o, now);
+      default: return await runReplay(job, o.cwd);
+    }
   } catch (e) {
     const seconds = (now() - t0) / 1000;
     if (e instanceof Interrupted) return { job, status: 'interrupted', summary: `interrupted after ${seconds.toFixed(1)} s`, seconds };
     const message = e instanceof Error ? e.message : String(e);
     return {
       job, status: 'error', summary: `error: ${message}`, seconds, failure: { type: 'error', message },
-      rerunCommand: job.kind === 'check' ? checkCommand(job) : undefined,
+      rerunCommand: rerunOf(job, o.cwd),
     };
   }
 }
@@ -193,23 +203,38 @@ export function finalize(state: RunState): void {
     if (state.current?.job === job) {
       const seconds = (Date.now() - state.current.since) / 1000;
       state.results[i] = { job, status: 'interrupted', summary: `interrupted after ${seconds.toFixed(1)} s`, seconds };
-    } else if (job.kind === 'fuzz' || job.kind === 'validate') {
-      state.results[i] = { job, status: 'unavailable', summary: `${job.kind} is not available in this version (reserved: ${job.what})`, seconds: 0 };
     } else {
       state.results[i] = { job, status: 'skipped', summary: state.interrupted ? 'not started: the run was interrupted' : 'not started', seconds: 0 };
     }
   });
 }
 
-/** Replays, then reserved jobs, then mutants (usually quick: what they leave goes to the rest), then checks that must pass. */
+/**
+ * Replays, then mutants (usually quick: what they leave goes to the rest), then checks that must
+ * pass and validations, then fuzz runs: their time is set aside while the others run, and what
+ * the others leave unused is not lost, since the checks cut short get a second chance after them.
+ */
 function rank(j: Job): number {
-  if (j.kind === 'check') return j.expect.verdict === 'violated' ? 2 : 3;
-  return j.kind === 'replay' ? 0 : 1;
+  switch (j.kind) {
+    case 'replay': return 0;
+    case 'check': return j.expect.verdict === 'violated' ? 1 : 2;
+    case 'validate': return 2;
+    default: return 3;
+  }
 }
 
-function shown(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel.startsWith('..') || rel === '' ? path : rel;
+function weightOf(j: Job): number {
+  return j.kind === 'check' || j.kind === 'validate' ? j.weight : 0;
+}
+
+/** The command that runs a job again by hand. */
+function rerunOf(j: Job, cwd: string): string | undefined {
+  switch (j.kind) {
+    case 'check': return checkCommand(j);
+    case 'validate': return validateRerun(j, cwd);
+    case 'fuzz': return fuzzRerun(j);
+    default: return undefined;
+  }
 }
 
 /** reports/counterexamples/<model>.<variant>.<invariant>[.tso][.threads][.k-v].json */

@@ -30,7 +30,7 @@ export interface NightlyReport {
   readonly results: readonly JobResult[];
 }
 
-export const STATUSES: readonly JobStatus[] = ['ok', 'failed', 'error', 'incomplete', 'interrupted', 'skipped', 'unavailable'];
+export const STATUSES: readonly JobStatus[] = ['ok', 'failed', 'error', 'incomplete', 'interrupted', 'skipped'];
 
 /** 0: every job as expected; 1: a job failed or erred; 3: interrupted, or incomplete where completeness was required. */
 export function exitCodeOf(results: readonly JobResult[], interrupted: boolean, requireComplete: boolean): number {
@@ -103,7 +103,23 @@ function jobJson(r: JobResult) {
   if (j.kind === 'replay') {
     return { ...common, file: r.counterexampleFile ?? j.file, engine: j.engine, expect: r.expect ?? null, verdict: r.verdict ?? null, invariant: r.invariant ?? null, replay: r.replayCommand ?? null };
   }
-  return { ...common, what: j.what };
+  if (j.kind === 'validate') {
+    return {
+      ...common,
+      impl: j.impl, role: j.role, scheme: j.scheme, memory: j.memory, engine: j.engine ?? null, preemptions: j.preemptions ?? null, params: j.params,
+      verdict: r.verdict ?? null, complete: r.complete ?? null, budgetExhausted: r.budgetExhausted ?? null, executions: r.executions ?? null, budgetMs: r.budgetMs ?? null,
+      invariants: (r.invariants ?? []).map((i) => ({
+        name: i.name, status: i.status, message: i.counterexample?.message ?? i.finding?.message ?? null,
+        counterexample: i.file ?? null, replay: i.replayCommand ?? null, ...(i.finding ? { exchange: i.finding.exchange } : {}),
+      })),
+      rerun: r.rerunCommand ?? null,
+    };
+  }
+  return {
+    ...common,
+    target: j.target, variant: j.variant, engine: j.engine, seed: j.seed, timeMs: j.timeMs, budgetMs: r.budgetMs ?? null, executions: r.executions ?? null,
+    findings: r.findings ?? [], rerun: r.rerunCommand ?? null,
+  };
 }
 
 export interface ReportFiles {

@@ -7,7 +7,9 @@
 import type { NightlyReport } from '../nightly/summary.ts';
 import type { JobResult } from '../nightly/run.ts';
 import type { CheckJob } from '../nightly/jobs.ts';
-import { checkResults, countsText, durationText, expectText, headline, isBad, matrixColumn, qualifierText, STATUS_LABEL } from './nightly-common.ts';
+import type { Counterexample } from './counterexample.ts';
+import { traceExcerpt } from './junit.ts';
+import { checkResults, counterexamplesOf, countsText, durationText, expectText, headline, isBad, jobTitle, matrixColumn, STATUS_LABEL, type ShownCounterexample } from './nightly-common.ts';
 import { esc, fieldHistory, markerDefs, renderSequence } from './sequence.ts';
 import { fmtValue } from './text.ts';
 
@@ -33,7 +35,6 @@ th { background: var(--bg2); }
 td.st-ok { background: #dafbe1; }
 td.st-failed, td.st-error { background: #ffebe9; font-weight: 600; }
 td.st-incomplete, td.st-interrupted, td.st-skipped { background: #fff8c5; }
-td.st-unavailable { color: var(--muted); }
 td a { color: inherit; }
 .legend span { margin-right: 14px; }
 article.cx { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin: 14px 0; }
@@ -80,8 +81,11 @@ function anchor(i: number): string {
 
 function verdictText(x: JobResult): string {
   switch (x.status) {
-    case 'ok': return x.verdict === 'violated' ? `caught: ${x.invariant}` : x.job.kind === 'replay' ? 'reproduced' : 'passed';
-    case 'failed': return x.verdict === 'violated' ? `violated ${x.invariant}` : 'NOT CAUGHT (passed)';
+    case 'ok': return x.verdict === 'violated' ? `caught: ${x.invariant}` : { replay: 'reproduced', validate: 'conforms', fuzz: 'no finding', check: 'passed' }[x.job.kind];
+    case 'failed':
+      if (x.findings?.length) return `${x.findings.length} ${x.findings.length === 1 ? 'finding' : 'findings'}`;
+      if (x.invariants) return `violates ${x.invariants.filter((i) => i.status === 'violated').map((i) => i.name).join(', ')}`;
+      return x.verdict === 'violated' ? `violated ${x.invariant}` : 'NOT CAUGHT (passed)';
     default: return STATUS_LABEL[x.status];
   }
 }
@@ -120,8 +124,7 @@ function matrix(r: NightlyReport, cxIndex: Map<JobResult, number>): string {
   return out.join('');
 }
 
-function fieldsTable(x: JobResult): string {
-  const c = x.counterexample!;
+function fieldsTable(c: Counterexample): string {
   const fields = fieldHistory(c);
   if (!fields.length) return '';
   const rows = fields.slice(0, 40).map((f) => {
@@ -133,17 +136,8 @@ function fieldsTable(x: JobResult): string {
   return `<details class="fields"><summary>fields written (${fields.length})</summary><table><thead><tr><th>field</th><th>values as they became visible</th><th>writes</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}</details>`;
 }
 
-function title(x: JobResult): string {
-  const j = x.job;
-  if (j.kind === 'check') {
-    const q = qualifierText(j);
-    return `${j.model}/${j.variant}${q ? ` [${q}]` : ''}`;
-  }
-  return j.id;
-}
-
-function counterexampleArticle(x: JobResult, i: number): string {
-  const c = x.counterexample!;
+function counterexampleArticle(x: JobResult, cx: ShownCounterexample, i: number): string {
+  const c = cx.counterexample;
   const bad = isBad(x);
   const j = x.job;
   const expect = j.kind === 'check' ? `expected: ${expectText(j.expect)}${j.expectOverridden ? ' (set in the config)' : ''}` : '';
@@ -151,41 +145,52 @@ function counterexampleArticle(x: JobResult, i: number): string {
   const stats = st?.originalSteps !== undefined && (st.originalSteps !== st.steps || st.originalPreemptions !== st.preemptions)
     ? ` Shrunk from ${st.originalSteps} steps and ${st.originalPreemptions} preemptions to ${st.steps} and ${st.preemptions}.`
     : '';
-  const commands = [x.replayCommand, x.rerunCommand].filter((s): s is string => s !== undefined).map((s) => `<code class="cmd">${esc(s)}</code>`).join('');
+  const commands = [cx.replayCommand, x.rerunCommand].filter((s): s is string => s !== undefined).map((s) => `<code class="cmd">${esc(s)}</code>`).join('');
   const description = j.kind === 'check' ? `<p class="small">${esc(j.description)}${j.recreates ? ` Recreates: ${esc(j.recreates)}.` : ''}</p>` : '';
   const diagram = renderSequence(c);
   return `<article class="cx${bad ? ' bad' : ''}" id="${anchor(i)}" data-status="${x.status}" data-model="${esc(c.model)}" data-variant="${esc(c.variant)}" data-invariant="${esc(c.invariant)}">`
-    + `<h3>${esc(title(x))}: ${esc(c.invariant)}</h3>`
+    + `<h3>${esc(jobTitle(x.job))}: ${esc(c.invariant)}</h3>`
     + `<p><span class="status ${bad ? 'bad' : 'ok'}">${esc(bad ? (x.failure?.message ?? x.summary) : x.summary)}</span> <span class="small">${esc(expect)}; memory ${c.memory}, ${c.engine} engine, ${c.trace.length} trace entries.${esc(stats)}</span></p>`
     + description
     + `<div class="explanation">${esc(c.message)}</div>`
     + commands
-    + fieldsTable(x)
+    + fieldsTable(c)
     + `<details class="diagram"${bad ? ' open' : ''}><summary>sequence diagram (${esc(c.trace.filter((e) => e.op !== 'note').length.toString())} operations)</summary>${diagram}</details>`
     + '</article>';
+}
+
+/** What a person needs to follow up a job that is not a check: commands, an exchange, findings. */
+function details(x: JobResult): string {
+  const exchanges = (x.invariants ?? []).filter((i) => i.finding).map((i) => `<p><b>${esc(i.name)}</b>: ${esc(i.finding!.message)}</p>`
+    + `<details><summary>messages exchanged (${i.finding!.exchange.length})</summary><pre>${esc(traceExcerpt(i.finding!.exchange.join('\n'), 20, 60))}</pre></details>`);
+  const findings = (x.findings ?? []).map((f) => `<li><b>${esc(f.oracle)}</b> at ${esc(f.location)}: ${esc(f.message)}${f.showCommand ? `<code class="cmd">${esc(f.showCommand)}</code>` : ''}</li>`);
+  const commands = [...counterexamplesOf(x).map((c) => c.replayCommand), x.rerunCommand].filter((s): s is string => s !== undefined);
+  return exchanges.join('') + (findings.length ? `<ul>${findings.join('')}</ul>` : '') + commands.map((s) => `<code class="cmd">${esc(s)}</code>`).join('');
 }
 
 function otherJobs(r: NightlyReport): string {
   const rows = r.results.filter((x) => x.job.kind !== 'check');
   if (!rows.length) return '';
-  const body = rows.map((x) => `<tr><td class="mono">${esc(x.job.id)}</td><td class="st-${x.status}">${esc(verdictText(x))}</td><td>${esc(x.summary)}${x.replayCommand && isBad(x) ? `<code class="cmd">${esc(x.replayCommand)}</code>` : ''}</td></tr>`);
-  return `<h2 id="other">Corpus replays and other jobs</h2><table><thead><tr><th>job</th><th>outcome</th><th>details</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+  const body = rows.map((x) => `<tr><td class="mono">${esc(x.job.id)}</td><td class="st-${x.status}">${esc(verdictText(x))}</td><td>${esc(x.summary)}${isBad(x) ? details(x) : ''}</td></tr>`);
+  return `<h2 id="other">Corpus replays, validations and fuzz runs</h2><table><thead><tr><th>job</th><th>outcome</th><th>details</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
 export function renderHtml(r: NightlyReport): string {
-  const withCx = r.results.filter((x) => x.counterexample).sort((a, b) => Number(isBad(b)) - Number(isBad(a)));
-  const cxIndex = new Map(withCx.map((x, i) => [x, i]));
+  const withCx = r.results.flatMap((x) => counterexamplesOf(x).map((cx) => ({ x, cx }))).sort((a, b) => Number(isBad(b.x)) - Number(isBad(a.x)));
+  // A job's first counterexample is where the matrix and the list of problems link to.
+  const cxIndex = new Map<JobResult, number>();
+  withCx.forEach(({ x }, i) => { if (!cxIndex.has(x)) cxIndex.set(x, i); });
   const bad = r.results.filter(isBad);
   const problems = bad.length
     ? `<h2 id="problems">Not as expected (${bad.length})</h2><ul>${bad.map((x) => {
       const i = cxIndex.get(x);
-      const text = `${esc(title(x))}: ${esc(x.failure?.message ?? x.summary)}`;
-      return `<li>${i === undefined ? text : `<a href="#${anchor(i)}">${text}</a>`}${x.counterexample ? '' : x.rerunCommand ? `<code class="cmd">${esc(x.rerunCommand)}</code>` : ''}</li>`;
+      const text = `${esc(jobTitle(x.job))}: ${esc(x.failure?.message ?? x.summary)}`;
+      return `<li>${i === undefined ? text : `<a href="#${anchor(i)}">${text}</a>`}${i === undefined && x.rerunCommand ? `<code class="cmd">${esc(x.rerunCommand)}</code>` : ''}</li>`;
     }).join('')}</ul>`
     : '';
   const unfinished = r.results.filter((x) => x.status === 'incomplete' || x.status === 'interrupted' || x.status === 'skipped');
   const unfinishedHtml = unfinished.length
-    ? `<h2 id="unfinished">Incomplete or not run (${unfinished.length})</h2><ul>${unfinished.map((x) => `<li>${esc(title(x))}: ${esc(x.summary)}</li>`).join('')}</ul>`
+    ? `<h2 id="unfinished">Incomplete or not run (${unfinished.length})</h2><ul>${unfinished.map((x) => `<li>${esc(jobTitle(x.job))}: ${esc(x.summary)}</li>`).join('')}</ul>`
     : '';
   const meta = [
     countsText(r),
@@ -210,7 +215,7 @@ ${markerDefs()}
 <h1>virtio-verify nightly</h1>
 <div class="headline ${statusClass(r)}" id="headline">${esc(headline(r))}</div>
 <p class="meta">${meta.map(esc).join(' · ')}</p>
-<nav><a href="#matrix">verdict matrix</a><a href="#counterexamples">counterexamples (${withCx.length})</a>${r.results.some((x) => x.job.kind !== 'check') ? '<a href="#other">corpus and other jobs</a>' : ''}</nav>
+<nav><a href="#matrix">verdict matrix</a><a href="#counterexamples">counterexamples (${withCx.length})</a>${r.results.some((x) => x.job.kind !== 'check') ? '<a href="#other">corpus, validate and fuzz</a>' : ''}</nav>
 </header>
 <main>
 ${problems}
@@ -219,7 +224,7 @@ ${unfinishedHtml}
 ${matrix(r, cxIndex)}
 <h2 id="counterexamples">Counterexamples (${withCx.length})</h2>
 <p class="small">Columns are the actors and shared memory; rows are operations in the order they happened. Arrows into memory are writes (dashed: still in a store buffer under tso; dotted: the buffer flushed), arrows out of it reads; bold labels change a field; bars are atomic sections; notes are what the actors said they did.</p>
-${withCx.map((x) => counterexampleArticle(x, cxIndex.get(x)!)).join('\n')}
+${withCx.map(({ x, cx }, i) => counterexampleArticle(x, cx, i)).join('\n')}
 ${otherJobs(r)}
 </main>
 </body>

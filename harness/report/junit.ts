@@ -5,7 +5,7 @@
  * the invariant violated, with the explanation, the trace and the replay command. Invariants the
  * exploration did not evaluate to the end (it stops at the first violation) are skipped.
  */
-import type { CheckJob } from '../nightly/jobs.ts';
+import { validateQualifiers, type CheckJob, type ValidateJob } from '../nightly/jobs.ts';
 import type { JobResult } from '../nightly/run.ts';
 import type { NightlyReport } from '../nightly/summary.ts';
 import { qualifierText } from './nightly-common.ts';
@@ -47,10 +47,39 @@ function failureBody(r: JobResult): string {
     if (r.job.recreates) parts.push(`recreates: ${r.job.recreates}`);
   }
   parts.push('');
+  for (const f of r.findings ?? []) parts.push(`${f.oracle} at ${f.location}: ${f.message} (${f.steps} steps)${f.file ? `\n  saved: ${f.file}\n  show: ${f.showCommand}` : ''}`);
+  if (r.findings?.length) parts.push('');
   if (r.replayCommand) parts.push(`replay: ${r.replayCommand}`);
   if (r.counterexampleFile) parts.push(`counterexample: ${r.counterexampleFile}`);
-  if (r.rerunCommand) parts.push(`re-run the check: ${r.rerunCommand}`);
+  if (r.rerunCommand) parts.push(`re-run: ${r.rerunCommand}`);
   return parts.join('\n');
+}
+
+/** A validate job: a case per invariant, named with the implementation (a config may validate several). */
+function validateCases(r: JobResult & { job: ValidateJob }): Case[] {
+  const j = r.job;
+  const classname = `validate.${j.scheme}.${j.role}`;
+  const q = [j.impl, ...validateQualifiers(j).filter((x, i) => !(i === 0 && x === 'sc'))].join(', ');
+  if (!r.invariants) return [otherCase(r, classname, q)];
+  const focus = r.invariant ?? r.invariants[0]?.name;
+  return r.invariants.map((i): Case => {
+    const mk = (outcome: Case['outcome']): Case => ({ classname, name: `${i.name} [${q}]`, seconds: i.name === focus ? r.seconds : 0, outcome });
+    switch (i.status) {
+      case 'holds': return mk({ kind: 'pass', note: r.complete ? undefined : r.summary });
+      case 'not-applicable': return mk({ kind: 'skipped', message: `does not apply to the ${j.role}` });
+      case 'not-established': return mk({ kind: 'skipped', message: `not established: the exploration stopped at an earlier finding (${r.invariant})` });
+      default: break;
+    }
+    const c = i.counterexample;
+    const message = `${i.name}: ${c?.message ?? i.finding?.message ?? ''}`;
+    const body = [
+      r.failure?.message ?? r.summary, '', c?.message ?? i.finding?.message ?? '', '',
+      c ? traceExcerpt(renderTrace(c.trace)) : traceExcerpt(`messages exchanged (-> to the implementation, <- from it):\n${(i.finding?.exchange ?? []).join('\n')}`), '',
+      ...(i.replayCommand ? [`replay: ${i.replayCommand}`, `counterexample: ${i.file}`] : []),
+      ...(r.rerunCommand ? [`re-run: ${r.rerunCommand}`] : []),
+    ];
+    return mk({ kind: 'failure', type: r.failure?.type ?? 'unexpected-violation', message, body: body.join('\n') });
+  });
 }
 
 function checkCases(r: JobResult & { job: CheckJob }): Case[] {
@@ -69,7 +98,7 @@ function checkCases(r: JobResult & { job: CheckJob }): Case[] {
         return inv === focus
           ? mk({ kind: 'error', type: 'error', message: r.summary, body: failureBody(r) })
           : mk({ kind: 'skipped', message: 'not run to the end: the check stopped with an error' });
-      case 'skipped': case 'interrupted': case 'unavailable':
+      case 'skipped': case 'interrupted':
         return mk({ kind: 'skipped', message: r.summary });
       default: break;
     }
@@ -112,7 +141,8 @@ function casesOf(r: JobResult): Case[] {
     const [model, variant] = base.split('.');
     return [otherCase(r, `corpus.${model}.${variant}`, base)];
   }
-  return [otherCase(r, j.kind, j.what)];
+  if (j.kind === 'validate') return validateCases(r as JobResult & { job: ValidateJob });
+  return [otherCase(r, 'fuzz', j.id)];
 }
 
 function caseXml(c: Case): string {

@@ -5,7 +5,7 @@
  */
 import type { NightlyReport } from '../nightly/summary.ts';
 import type { JobResult } from '../nightly/run.ts';
-import { checkResults, countsText, durationText, expectText, headline, isBad, matrixColumn, qualifierText } from './nightly-common.ts';
+import { checkResults, counterexamplesOf, countsText, durationText, expectText, headline, isBad, jobTitle, matrixColumn } from './nightly-common.ts';
 import { renderTrace } from './text.ts';
 import { traceExcerpt } from './junit.ts';
 
@@ -18,7 +18,7 @@ function clip(s: string, n: number): string {
 }
 
 const ICON: Record<JobResult['status'], string> = {
-  ok: '✅', failed: '❌', error: '💥', incomplete: '⏳', interrupted: '⏹️', skipped: '⏭️', unavailable: '➖',
+  ok: '✅', failed: '❌', error: '💥', incomplete: '⏳', interrupted: '⏹️', skipped: '⏭️',
 };
 
 function verdictCell(r: JobResult): string {
@@ -31,24 +31,22 @@ function verdictCell(r: JobResult): string {
   }
 }
 
-function title(r: JobResult): string {
-  const j = r.job;
-  if (j.kind === 'check') {
-    const q = qualifierText(j);
-    return `${j.model}/${j.variant}${q ? ` [${q}]` : ''}`;
-  }
-  return j.id;
-}
-
 function problem(r: JobResult): string[] {
-  const out = [`#### ${ICON[r.status]} ${cell(title(r))}: ${cell(r.failure?.message ?? r.summary)}`, ''];
+  const out = [`#### ${ICON[r.status]} ${cell(jobTitle(r.job))}: ${cell(r.failure?.message ?? r.summary)}`, ''];
   if (r.job.kind === 'check') out.push(`expected: ${expectText(r.job.expect)}${r.job.expectOverridden ? ' (set in the config)' : ''}. ${clip(r.job.description, 400)}`, '');
-  const c = r.counterexample;
-  if (c) {
-    out.push(`> ${clip(c.message, 1500).replace(/\n/g, ' ')}`, '');
+  const cxs = counterexamplesOf(r);
+  for (const { counterexample: c } of cxs) {
+    out.push(`> ${cxs.length > 1 || r.job.kind === 'validate' ? `**${c.invariant}**: ` : ''}${clip(c.message, 1500).replace(/\n/g, ' ')}`, '');
     out.push('<details><summary>trace</summary>', '', '```', traceExcerpt(renderTrace(c.trace), 10, 40), '```', '', '</details>', '');
   }
-  const cmds = [r.replayCommand, r.rerunCommand].filter((x): x is string => x !== undefined);
+  for (const i of r.invariants ?? []) {
+    if (!i.finding) continue;
+    out.push(`> **${i.name}**: ${clip(i.finding.message, 1500).replace(/\n/g, ' ')}`, '');
+    out.push('<details><summary>messages exchanged</summary>', '', '```', traceExcerpt(i.finding.exchange.join('\n'), 10, 40), '```', '', '</details>', '');
+  }
+  for (const f of r.findings ?? []) out.push(`- **${f.oracle}** at ${f.location}: ${cell(clip(f.message, 500))}${f.file ? ` (\`${f.file}\`)` : ''}`);
+  if (r.findings?.length) out.push('');
+  const cmds = [...cxs.map((x) => x.replayCommand), ...(r.findings ?? []).map((f) => f.showCommand), r.rerunCommand].filter((x): x is string => x !== undefined);
   if (cmds.length) out.push('```sh', ...cmds, '```', '');
   return out;
 }
@@ -71,7 +69,7 @@ export function renderMarkdown(r: NightlyReport): string {
   const unfinished = r.results.filter((x) => x.status === 'incomplete' || x.status === 'interrupted' || x.status === 'skipped');
   if (unfinished.length) {
     out.push(`### Incomplete or not run${r.requireComplete ? ' (completeness was required)' : ''}`, '', '| job | status | why |', '|---|---|---|');
-    for (const x of unfinished) out.push(`| ${cell(title(x))} | ${ICON[x.status]} ${x.status} | ${cell(clip(x.summary, 300))} |`);
+    for (const x of unfinished) out.push(`| ${cell(jobTitle(x.job))} | ${ICON[x.status]} ${x.status} | ${cell(clip(x.summary, 300))} |`);
     out.push('');
   }
 
@@ -100,9 +98,11 @@ export function renderMarkdown(r: NightlyReport): string {
     const ok = replays.filter((x) => x.status === 'ok').length;
     out.push(`**Corpus:** ${ok} of ${replays.length} saved counterexamples replayed as expected.`, '');
   }
-  const reserved = r.results.filter((x) => x.status === 'unavailable');
-  if (reserved.length) {
-    out.push(`**Reserved jobs:** ${reserved.map((x) => `\`${x.job.kind === 'fuzz' || x.job.kind === 'validate' ? x.job.what : x.job.id}\``).join(', ')}: not available in this version.`, '');
+  const others = r.results.filter((x) => x.job.kind === 'validate' || x.job.kind === 'fuzz');
+  if (others.length) {
+    out.push('| validate and fuzz | outcome | details |', '|---|---|---|');
+    for (const x of others) out.push(`| ${cell(jobTitle(x.job))} | ${ICON[x.status]} ${x.status} | ${cell(clip(x.summary, 300))} |`);
+    out.push('');
   }
   out.push('The HTML report (`reports/nightly.html`) draws each counterexample as a sequence diagram.', '');
   return out.join('\n');

@@ -1,6 +1,7 @@
 /** What the nightly's report formats share: how a status, an expectation and a job are named. */
 import type { Expectation } from '../core/model.ts';
-import { qualifiers, type CheckJob } from '../nightly/jobs.ts';
+import type { Counterexample } from './counterexample.ts';
+import { qualifiers, type CheckJob, type Job } from '../nightly/jobs.ts';
 import type { JobResult, JobStatus } from '../nightly/run.ts';
 import type { NightlyReport } from '../nightly/summary.ts';
 
@@ -11,7 +12,6 @@ export const STATUS_LABEL: Readonly<Record<JobStatus, string>> = {
   incomplete: 'incomplete',
   interrupted: 'interrupted',
   skipped: 'skipped',
-  unavailable: 'not available',
 };
 
 export function expectText(e: Expectation): string {
@@ -45,7 +45,6 @@ export function countsText(r: NightlyReport): string {
   if (r.counts.incomplete) parts.push(`${r.counts.incomplete} incomplete`);
   if (r.counts.interrupted) parts.push(`${r.counts.interrupted} interrupted`);
   if (r.counts.skipped) parts.push(`${r.counts.skipped} skipped`);
-  if (r.counts.unavailable) parts.push(`${r.counts.unavailable} not available in this version`);
   return parts.join(', ');
 }
 
@@ -58,6 +57,27 @@ export function durationText(ms: number): string {
 
 export function isBad(r: JobResult): boolean {
   return r.status === 'failed' || r.status === 'error';
+}
+
+/** How reports name a job: "model/variant [qualifiers]" for a check, its id otherwise. */
+export function jobTitle(j: Job): string {
+  if (j.kind !== 'check') return j.id;
+  const q = qualifierText(j);
+  return `${j.model}/${j.variant}${q ? ` [${q}]` : ''}`;
+}
+
+export interface ShownCounterexample {
+  readonly counterexample: Counterexample;
+  readonly file?: string;
+  readonly replayCommand?: string;
+}
+
+/** A job's counterexamples: a check's or a replay's one, one per violated invariant of a validate job. */
+export function counterexamplesOf(r: JobResult): ShownCounterexample[] {
+  if (r.invariants) {
+    return r.invariants.flatMap((i) => (i.counterexample ? [{ counterexample: i.counterexample, file: i.file, replayCommand: i.replayCommand }] : []));
+  }
+  return r.counterexample ? [{ counterexample: r.counterexample, file: r.counterexampleFile, replayCommand: r.replayCommand }] : [];
 }
 
 export function checkResults(r: NightlyReport): (JobResult & { job: CheckJob })[] {

@@ -1,0 +1,65 @@
+/**
+ * A nightly validate job: `validate()` on the implementation within the job's share of the budget.
+ * Conforms within the explored bound: ok; conforms as far as the share went: incomplete; an
+ * invariant violated: failed, each counterexample saved as `validate` saves it (replay runs the
+ * implementation again). An external command's finding is a message exchange, kept in the report.
+ */
+import { dirname } from 'node:path';
+import type { Counterexample } from '../report/counterexample.ts';
+import { saveFindings, validate, type InvariantStatus } from '../validate.ts';
+import { shown, type ValidateJob } from './jobs.ts';
+import { Interrupted, type JobResult, type RunOptions } from './run.ts';
+
+/** One invariant of a validate job: a JUnit test case. */
+export interface InvariantOutcome {
+  readonly name: string;
+  readonly status: InvariantStatus;
+  readonly counterexample?: Counterexample;
+  /** The saved counterexample file (as shown: relative to the working directory when inside it). */
+  readonly file?: string;
+  readonly replayCommand?: string;
+  /** An external command's finding: what went wrong and the messages exchanged up to there. */
+  readonly finding?: { readonly message: string; readonly exchange: readonly string[] };
+}
+
+/** The validate command line that runs this job again by hand (from the working directory). */
+export function validateRerun(j: ValidateJob, cwd: string): string {
+  const impl = j.resolved.includes(' ') ? JSON.stringify(j.resolved) : shown(j.resolved, cwd);
+  const parts = ['npx virtio-verify validate --impl', impl, '--role', j.role, '--scheme', j.scheme];
+  if (j.memory !== 'sc') parts.push('--memory', j.memory);
+  if (j.engine !== undefined) parts.push('--engine', j.engine);
+  if (j.preemptions !== undefined) parts.push('--preemptions', String(j.preemptions));
+  for (const [k, v] of Object.entries(j.params)) parts.push('--param', `${k}=${v}`);
+  return parts.join(' ');
+}
+
+export async function runValidateJob(job: ValidateJob, budgetMs: number, o: RunOptions, now: () => number): Promise<JobResult> {
+  const t0 = now();
+  const r = await validate({
+    impl: job.resolved, role: job.role, scheme: job.scheme, memory: job.memory, engine: job.engine, preemptions: job.preemptions, params: job.params, budgetMs,
+    onProgress: (p) => {
+      o.progress?.jobProgress(job, p);
+      if (o.signal?.aborted) throw new Interrupted();
+    },
+  });
+  // reportsDir is <out>/reports; validate writes under <out>/reports/counterexamples as the command does.
+  const files = new Map(saveFindings(r, dirname(o.reportsDir), job.fileTag).map((f) => [f.invariant, shown(f.file, o.cwd)]));
+  const invariants: InvariantOutcome[] = r.invariants.map((i) => {
+    const file = files.get(i.name);
+    return { name: i.name, status: i.status, counterexample: i.counterexample, finding: i.finding, file, replayCommand: file && `npx virtio-verify replay ${file}` };
+  });
+  const violated = invariants.filter((i) => i.status === 'violated');
+  const figures = r.kind === 'process'
+    ? `one scripted exchange of ${r.steps} messages, ${r.seconds.toFixed(2)} s`
+    : `${r.executions} executions, ${r.seconds.toFixed(2)} s`;
+  const base = {
+    job, seconds: (now() - t0) / 1000, budgetMs, verdict: r.verdict, invariant: violated[0]?.name, complete: r.complete,
+    budgetExhausted: r.budgetExhausted, executions: r.executions, steps: r.steps, invariants, rerunCommand: validateRerun(job, o.cwd),
+  };
+  if (violated.length) {
+    const message = `${job.impl} as the ${job.role} of ${job.scheme} violates ${violated.map((i) => i.name).join(', ')}${job.memory === 'tso' ? ' under tso' : ''}`;
+    return { ...base, status: 'failed', summary: `DOES NOT CONFORM: violates ${violated.map((i) => i.name).join(', ')} (${figures})`, failure: { type: 'unexpected-violation', message } };
+  }
+  if (r.complete) return { ...base, status: 'ok', summary: `conforms${r.kind === 'process' ? '' : ' within the explored bound'} (${figures})` };
+  return { ...base, status: 'incomplete', summary: `conforms so far, INCOMPLETE${r.budgetExhausted ? ' (its budget share ran out)' : ''} (${figures})` };
+}
