@@ -4,7 +4,7 @@
  * outcomes in every report format and in the exit code; counterexamples saved and replayable.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findWasmToolchain } from '../harness/adapters/wasm/build.ts';
@@ -53,6 +53,15 @@ describe('validate and fuzz jobs', () => {
     // The file names the implementation: replay runs it again and sees the same violation.
     const again = await replay(loadCounterexample(join(r.dir, violated.counterexample)));
     expect(again).toMatchObject({ reproduced: true, invariant: 'driver-write-intact' });
+
+    // Kept in a corpus folder, the file is a regression test of the implementation: replayed on its own engine.
+    const corpus = join(r.dir, 'corpus');
+    mkdirSync(corpus);
+    copyFileSync(join(r.dir, violated.counterexample), join(corpus, 'buggy.json'));
+    const replayed = await run({ checks: [], corpus: { dirs: [corpus] } });
+    expect(replayed.code).toBe(1);
+    expect(replayed.json.jobs[0]).toMatchObject({ kind: 'replay', status: 'failed', failure: { type: 'regression' } });
+    expect(replayed.json.jobs[0].failure.message).toMatch(/gencount-driver-buggy\.mjs as the driver of config-gencount must pass, but this saved schedule violates driver-write-intact again/);
 
     const fuzzOk = job(r.json, 'fuzz config-msg/reference');
     expect(fuzzOk).toMatchObject({ status: 'ok', findings: [] });

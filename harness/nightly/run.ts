@@ -309,9 +309,12 @@ async function runReplay(job: ReplayJob, cwd: string): Promise<JobResult> {
   const expect = expectedUnder(variantInfo(findModel(c.model), c.variant).expect, c.memory);
   const file = shown(job.file, cwd);
   const base = { job, expect, replayCommand: `npx virtio-verify replay ${file}`, counterexampleFile: file };
+  // A validate counterexample replays its implementation, which may run on one engine only (JavaScript: threads).
+  const engine = c.implementation ? c.engine : job.engine;
+  const who = c.implementation ? `${c.implementation.impl} as the ${c.implementation.role} of ${c.model}` : `${c.model}/${c.variant}`;
   let r;
   try {
-    r = await replay(c, job.engine);
+    r = await replay(c, engine);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     if (expect.verdict === 'passed') return { ...base, status: 'ok', seconds: seconds(), summary: `fixed: the schedule no longer applies (${e.message})` };
@@ -320,8 +323,8 @@ async function runReplay(job: ReplayJob, cwd: string): Promise<JobResult> {
   }
   const common = { ...base, seconds: seconds(), verdict: r.invariant ? 'violated' as const : 'passed' as const, invariant: r.invariant };
   if (expect.verdict === 'passed') {
-    if (!r.invariant) return { ...common, status: 'ok', summary: `fixed: ${c.model}/${c.variant} no longer violates ${c.invariant} on this schedule` };
-    const message = `${c.model}/${c.variant} must pass, but this saved schedule violates ${r.invariant} again`;
+    if (!r.invariant) return { ...common, status: 'ok', summary: `fixed: ${who} no longer violates ${c.invariant} on this schedule` };
+    const message = `${who} must pass, but this saved schedule violates ${r.invariant} again`;
     return { ...common, status: 'failed', summary: message, failure: { type: 'regression', message } };
   }
   if (r.reproduced) return { ...common, status: 'ok', summary: `reproduced ${c.invariant}${r.sameTrace ? ', identical trace' : `; the trace differs: ${r.difference}`}` };
