@@ -1,8 +1,8 @@
 /**
  * The nightly's job list: every check (model x variant x parameters x engine x memory model), every
- * corpus replay, every fuzz run and every validation (per memory model), in one stable order. `--shard i/n` keeps
- * the jobs whose position k (from 0) has k mod n = i - 1, so n machines split one list without
- * talking to each other, and the same job always lands on the same shard.
+ * corpus replay, every fuzz run and every validation (per memory model), in one stable order.
+ * `--shard i/n` keeps the jobs whose position k (from 0) has k mod n = i - 1, so n machines split
+ * one list without talking to each other, and the same job always lands on the same shard.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, join, relative } from 'node:path';
@@ -182,7 +182,7 @@ export function buildJobs(config: NightlyConfig, cwd: string): Job[] {
     const q = [f.engine !== 'builtin' ? f.engine : '', seed !== 1 ? `seed ${seed}` : '', `${timeMs / 1000} s`].filter(Boolean);
     push({ kind: 'fuzz', id: `fuzz ${f.target}/${f.variant} [${q.join(', ')}]`, target: f.target, variant: f.variant, engine: f.engine, seed, timeMs, corpus: f.corpus });
   }
-  const validateJobs = config.validate.flatMap((v) => validateMemories(v, config.memory).map((memory) => {
+  const listed = config.validate.flatMap((v) => validateMemories(v, config.memory).map((memory) => {
     const params = v.params ?? {};
     const job = {
       kind: 'validate' as const, impl: v.impl, resolved: v.resolved, role: v.role, scheme: v.scheme,
@@ -190,15 +190,15 @@ export function buildJobs(config: NightlyConfig, cwd: string): Job[] {
     };
     return { ...job, id: `validate ${v.scheme} ${v.role} ${v.impl} [${validateQualifiers(job).join(', ')}]` };
   }));
+  const validateJobs = [...new Map(listed.map((j) => [j.id, j])).values()]; // the same job listed twice runs once
   // validate names its files validate.<scheme>.<role>.<invariant>[.tso].json: tag the jobs that would share them.
   const fileKey = (j: { scheme: string; role: string; memory: string }) => `${j.scheme}.${j.role}.${j.memory}`;
+  // The tag: the implementation's file name without extension (a command's last word), engine, parameters.
+  const tagOf = (j: typeof validateJobs[number]) => [basename(j.impl.trim().split(/\s+/).at(-1)!).replace(/\.[^.]*$/, ''), j.engine ?? '', ...Object.entries(j.params).map(([k, v]) => `${k}-${v}`)]
+    .filter(Boolean).join('.').replace(/[^A-Za-z0-9._-]/g, '_');
   for (const j of validateJobs) {
     const shared = validateJobs.filter((o) => fileKey(o) === fileKey(j)).length > 1;
-    const tag = [basename(j.impl.trim().split(/\s+/).at(-1)!).replace(/\.[^.]*$/, ''), j.engine ?? '', ...Object.entries(j.params).map(([k, v]) => `${k}-${v}`)]
-      .filter(Boolean).join('.').replace(/[^A-Za-z0-9._-]/g, '_');
-    if (seen.has(j.id)) continue;
-    seen.add(j.id);
-    push(shared ? { ...j, fileTag: tag } : j);
+    push(shared ? { ...j, fileTag: tagOf(j) } : j);
   }
   return jobs;
 }

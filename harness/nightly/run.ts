@@ -2,8 +2,9 @@
  * Runs the nightly's jobs within one budget. Replays of the corpus run first (one execution each),
  * then the checks and validations, each given a share of what is left of the budget in proportion
  * to its weight, so time a quick job does not use goes to the jobs after it; then the fuzz runs, for
- * the time their entries set. A check cut by its share is incomplete, never a pass of a mutant. An abort signal stops the running check at its next progress report and
- * leaves the jobs not yet started as skipped; everything that finished is kept.
+ * the time their entries set. A check cut by its share is incomplete, never a pass of a mutant. An
+ * abort signal stops the running job at its next progress report and leaves the jobs not yet
+ * started as skipped; everything that finished is kept.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -181,7 +182,7 @@ async function runJob(job: Job, budgetMs: number | undefined, o: RunOptions, now
   try {
     switch (job.kind) {
       case 'check': return await runCheck(job, budgetMs!, o, now);
-      case 'validate': return await runValidateJob(job, budgetMs!, o, now);
+      case 'validate': return await runValidateJob(job, budgetMs!, o, now, progressOf(job, o));
       case 'fuzz': return await runFuzzJob(job, budgetMs!, o, now);
       default: return await runReplay(job, o.cwd);
     }
@@ -194,6 +195,14 @@ async function runJob(job: Job, budgetMs: number | undefined, o: RunOptions, now
       rerunCommand: rerunOf(job, o.cwd),
     };
   }
+}
+
+/** Shows an exploration's progress, and stops it (by throwing from its progress report) on a signal. */
+function progressOf(job: Job, o: RunOptions): (p: { executions: number; seconds: number }) => void {
+  return (p) => {
+    o.progress?.jobProgress(job, p);
+    if (o.signal?.aborted) throw new Interrupted();
+  };
 }
 
 /** Jobs that never finished get a result saying why: interrupted (the one running) or skipped. */
@@ -253,10 +262,7 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
   const r = await (o.checkFn ?? check)({
     model: job.model, variant: job.variant, params: job.params, engine: job.engine, memory: job.memory, strategy: job.strategy,
     preemptions: job.preemptions, seed: job.seed, executions: job.executions, budgetMs,
-    onProgress: (p) => {
-      o.progress?.jobProgress(job, p);
-      if (o.signal?.aborted) throw new Interrupted();
-    },
+    onProgress: progressOf(job, o),
   });
   // A signal that came during the last stretch still stops the run after this job.
   const base = {

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { Counterexample } from '../report/counterexample.ts';
 import { saveFindings, validate, type InvariantStatus } from '../validate.ts';
 import { shown, type ValidateJob } from './jobs.ts';
-import { Interrupted, type JobResult, type RunOptions } from './run.ts';
+import type { JobResult, RunOptions } from './run.ts';
 
 /** One invariant of a validate job: a JUnit test case. */
 export interface InvariantOutcome {
@@ -33,14 +33,13 @@ export function validateRerun(j: ValidateJob, cwd: string): string {
   return parts.join(' ');
 }
 
-export async function runValidateJob(job: ValidateJob, budgetMs: number, o: RunOptions, now: () => number): Promise<JobResult> {
+/** `onProgress` shows the progress and throws to stop the exploration on a signal. */
+export async function runValidateJob(
+  job: ValidateJob, budgetMs: number, o: RunOptions, now: () => number, onProgress: (p: { executions: number; seconds: number }) => void,
+): Promise<JobResult> {
   const t0 = now();
   const r = await validate({
-    impl: job.resolved, role: job.role, scheme: job.scheme, memory: job.memory, engine: job.engine, preemptions: job.preemptions, params: job.params, budgetMs,
-    onProgress: (p) => {
-      o.progress?.jobProgress(job, p);
-      if (o.signal?.aborted) throw new Interrupted();
-    },
+    impl: job.resolved, role: job.role, scheme: job.scheme, memory: job.memory, engine: job.engine, preemptions: job.preemptions, params: job.params, budgetMs, onProgress,
   });
   // reportsDir is <out>/reports; validate writes under <out>/reports/counterexamples as the command does.
   const files = new Map(saveFindings(r, dirname(o.reportsDir), job.fileTag).map((f) => [f.invariant, shown(f.file, o.cwd)]));
