@@ -97,7 +97,7 @@ describe('validate and fuzz jobs', () => {
     expect(r.stderr).toMatch(/FAILED +validate config-gencount driver .*gencount-driver-buggy\.mjs \[sc, preemptions 1\]: DOES NOT CONFORM/);
   });
 
-  it('budget cut: incomplete, and exit 0; a file that does not exist: error, exit 1', async () => {
+  it('budget cuts: incomplete, and exit 0; a file that does not exist: error, exit 1', async () => {
     const r = await run({
       checks: [],
       corpus: false,
@@ -108,6 +108,13 @@ describe('validate and fuzz jobs', () => {
     expect(r.code).toBe(0);
     expect(r.json.jobs[0]).toMatchObject({ status: 'incomplete', verdict: 'passed', complete: false, budgetExhausted: true });
     expect(r.markdown).toMatch(/### Incomplete or not run/);
+
+    // A fuzz job gets at most what is left of the budget: cut short of its time, it is incomplete.
+    const cut = await run({ checks: [], corpus: false, fuzz: [{ target: 'config-msg', time: '10s' }] }, ['budget', '1500ms']);
+    expect(cut.code).toBe(0);
+    expect(cut.json.jobs[0]).toMatchObject({ status: 'incomplete', findings: [] });
+    expect(cut.json.jobs[0].budgetMs).toBeLessThan(1500);
+    expect(cut.json.jobs[0].seconds).toBeLessThan(5);
 
     const missing = await run({ checks: [], corpus: false, validate: [{ impl: 'no-such-driver.mjs', role: 'driver', scheme: 'config-gencount' }] });
     expect(missing.code).toBe(1);
