@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileC, findWasmToolchain, type WasmToolchain } from '../harness/adapters/wasm/build.ts';
+import { GatedInstance } from '../harness/adapters/wasm/gated-instance.ts';
 import { loadGatedCode } from '../harness/adapters/wasm/load.ts';
+import { OpKind } from '../harness/core/ops.ts';
+import { findModel } from '../models/index.ts';
 import { check } from '../harness/check.ts';
 import { validate } from '../harness/validate.ts';
 
@@ -126,6 +129,27 @@ describe.skipIf(!tools)('validate: C compiled to WebAssembly, gated by binaryen,
     const or = variantOf('gencount-driver-good.c', 'atomic-or', ['cfg->drv_changed = 1;', '(void)__atomic_fetch_or(&cfg->drv_changed, 1, __ATOMIC_SEQ_CST);']);
     const bad = await validate({ impl: or, role: 'driver', scheme: 'config-gencount', preemptions: 1 });
     expect(bad.invariants.find((i) => i.name === 'no-actor-error')!.counterexample!.message).toMatch(/an atomic or on config\.drv_changed \(atomic rmw in write_config\)/);
+  });
+
+  it('64-bit fields: an le64 store and load of desc.addr are one operation each, with the value', () => {
+    const file = join(dir, 'u64.c');
+    writeFileSync(file, `#include "${example('virtio_verify.h')}"
+VV_EXPORT("poke") uint32_t poke(void) {
+    volatile struct vring_desc *d = (volatile struct vring_desc *)VV_WINDOW_BASE;
+    d[1].addr = 0x123456789abull;
+    return (uint32_t)(d[1].addr >> 8);
+}
+`);
+    const code = loadGatedCode(file, 'u64.c');
+    const inst = findModel('vring-split').instantiate('reference', {});
+    const g = new GatedInstance(code, inst.layout, inst.events.length);
+    const run = g.call('poke', []);
+    const store = run.next();
+    expect(store.value).toMatchObject({ k: OpKind.STORE, t: inst.layout.field('desc[1].addr').id, v: 0x123456789ab });
+    const load = run.next(0x123456789ab);
+    expect(load.value).toMatchObject({ k: OpKind.LOAD, t: inst.layout.field('desc[1].addr').id });
+    const done = run.next(0x55667788aabb);
+    expect(done).toEqual({ done: true, value: 0x667788aa }); // (uint32_t)(addr >> 8)
   });
 
   it('a missing barrier in the C device is found only under tso', async () => {

@@ -169,14 +169,17 @@ export class GatedInstance {
     words.forEach((w, i) => this.view.setUint32(at + 4 * i, w >>> 0, true));
   }
 
-  /** Records the operation and unwinds the instance's stack back to `call`. */
-  private suspend(op: Op, finish: Pending['finish']): number | bigint {
+  /**
+   * Records the operation and unwinds the instance's stack back to `call`. The return value is
+   * ignored, but must have the import's type: an i64 gate returns a BigInt.
+   */
+  private suspend(op: Op, finish: Pending['finish'], typed: number | bigint = 0): number | bigint {
     const x = this.exports;
     this.pending = { op, finish };
     this.view.setUint32(ASYNCIFY_AT, ASYNCIFY_AT + 8, true);
     this.view.setUint32(ASYNCIFY_AT + 4, ASYNCIFY_AT + ASYNCIFY_BYTES, true);
     x.asyncify_start_unwind(ASYNCIFY_AT);
-    return 0; // ignored: the export unwinds
+    return typeof typed === 'bigint' ? 0n : 0;
   }
 
   /** The gate that suspended, called again while rewinding: the operation's result. */
@@ -239,7 +242,7 @@ export class GatedInstance {
       if (this.rewinding()) return this.resumed();
       const f = written(site);
       if (!f) return value;
-      return this.suspend({ k: OpKind.STORE, t: f.id, v: this.stored(site, value, f), w: 0 }, () => value);
+      return this.suspend({ k: OpKind.STORE, t: f.id, v: this.stored(site, value, f), w: 0 }, () => value, value);
     };
     const rmw = (s: number, value: number | bigint): number | bigint => {
       const site = sites[s];
@@ -252,7 +255,7 @@ export class GatedInstance {
       else if (site.rmw === 'sub') op = { k: OpKind.ADD, t: f.id, v: -v, w: 0 };
       else if (site.rmw === 'xchg') op = { k: OpKind.XCHG, t: f.id, v, w: 0 };
       else throw new WasmMisuse(`an atomic ${site.rmw} on ${f.name} (${this.where(site)}): the model has add, sub, exchange and compare-exchange; use a compare-exchange loop`);
-      return this.suspend(op, (old) => { this.mirror(f, old); return value; });
+      return this.suspend(op, (old) => { this.mirror(f, old); return value; }, value);
     };
     const cmpxchg = (s: number, replacement: number | bigint): number | bigint => {
       const site = sites[s];
@@ -261,7 +264,7 @@ export class GatedInstance {
       const f = written(site);
       if (!f) return replacement;
       const op: Op = { k: OpKind.CAS, t: f.id, v: this.stored(site, replacement, f), w: this.stored(site, expected, f) };
-      return this.suspend(op, (old) => { this.mirror(f, old); return replacement; });
+      return this.suspend(op, (old) => { this.mirror(f, old); return replacement; }, replacement);
     };
     const fence = (): void => {
       if (this.rewinding()) { this.resumed(); return; }
