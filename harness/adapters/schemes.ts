@@ -7,6 +7,9 @@
  */
 import { UsageError, type Invariant, type ModelInstance, type TraceEntry } from '../core/model.ts';
 import { OpKind, type Op, type Program } from '../core/ops.ts';
+import { deviceWord, driverWord } from '../../models/config-gencount/layout.ts';
+import { configWord } from '../../models/config-legacy/layout.ts';
+import { writeMarks, type Marks, type WriteMarks } from './gencount-marks.ts';
 import { syncPort, type BlockingBody, type RawPort, type SyncPort } from './blocking-port.ts';
 import { v86VringSplitDevice } from './v86/scheme.ts';
 import { driverRole, PACKED, SPLIT, VRING_DEVICE } from './vring/roles.ts';
@@ -85,10 +88,6 @@ function gencount(instance: ModelInstance) {
   };
 }
 
-/** The word of version k, index i (models/config-gencount/layout.ts deviceWord/driverWord). */
-const deviceWord = (k: number, i: number) => ((k << 16) | (i + 1)) >>> 0;
-const driverWord = (w: number, j: number) => (0xd0000000 | (w << 16) | (j + 1)) >>> 0;
-
 const gencountDriver: RoleSpec = {
   required: ['readConfig', 'writeConfig'],
   optional: ['handleConfigChange'],
@@ -97,15 +96,12 @@ const gencountDriver: RoleSpec = {
     const g = gencount(instance);
     const params = instance.params;
     return (raw: RawPort) => {
-      // write-begin before the first store of a driver word, write-end before the flag is set.
-      let writing: number[] | undefined;
-      let begun = false;
-      let ended = false;
-      const hook = (o: Op) => {
-        if (!writing || o.k < OpKind.STORE || o.k > OpKind.CAS) return;
-        if (!begun && (g.drv.includes(o.t) || o.t === g.drvChanged)) { raw.note(g.note.writeBegin, writing); begun = true; }
-        if (!ended && o.t === g.drvChanged && o.v !== 0) { raw.note(g.note.writeEnd); ended = true; }
+      let writing: { words: number[]; marks: WriteMarks } | undefined;
+      const mark = (m: Marks, w: number[]) => {
+        if (m.begin) raw.note(g.note.writeBegin, w);
+        if (m.end) raw.note(g.note.writeEnd);
       };
+      const hook = (o: Op) => { if (writing) mark(writing.marks.before(o), writing.words); };
       const port = syncPort(instance, raw, hook);
       const read = (): number[] => {
         raw.note(g.note.readBegin);
@@ -114,10 +110,9 @@ const gencountDriver: RoleSpec = {
         return w;
       };
       const write = (w: number[]) => {
-        writing = w; begun = false; ended = false;
+        writing = { words: w, marks: writeMarks(g.drv, g.drvChanged) };
         (impl.writeConfig as Fn)(port, w);
-        if (!begun) raw.note(g.note.writeBegin, w);
-        if (!ended) raw.note(g.note.writeEnd);
+        mark(writing.marks.rest(), w);
         writing = undefined;
       };
       const handle = () => {
@@ -308,7 +303,7 @@ const legacyDevice: RoleSpec = {
     return (raw) => {
       const port = syncPort(instance, raw);
       for (let k = 1; k <= instance.params.updates; k++) {
-        const w = l.data.map((_, i) => ((k << 8) | (i + 1)) >>> 0); // models/config-legacy configWord
+        const w = l.data.map((_, i) => configWord(k, i));
         // A change runs under the device lock: the driver's trapped accesses cannot interleave.
         raw.op(ATOMIC_BEGIN);
         raw.note(l.note.updateBegin, w);

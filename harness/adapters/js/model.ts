@@ -1,8 +1,8 @@
 /**
  * A model module (MODELS, as the threads engine's ModelSpec.module loads it) that puts a
  * third-party JavaScript module in place of one reference actor. What it wraps comes from this
- * module's own URL: `model.ts?scheme=config-gencount&role=driver&impl=<file URL>`, so that the
- * main thread and every worker build the same instance (jsModelUrl makes that URL).
+ * module's own URL (jsModelUrl makes it; adapter-url.ts), so that the main thread and every worker
+ * build the same instance.
  *
  * The third-party module is imported only in workers: on the main thread nothing of it runs, so
  * code that hangs or crashes at import time costs a worker, never the tool.
@@ -10,20 +10,19 @@
 import { isMainThread } from 'node:worker_threads';
 import { findModel } from '../../../models/index.ts';
 import { UsageError, type ModelDef, type ModelInstance } from '../../core/model.ts';
+import { adapterUrl, announce, wrapped } from '../adapter-url.ts';
 import { blockingActor } from '../blocking-port.ts';
 import { missingExports, roleSpec } from '../schemes.ts';
 
-const query = new URL(import.meta.url).searchParams;
-const scheme = query.get('scheme');
-const role = query.get('role');
-// The implementation's URL travels base64url-encoded: a module URL whose query ended in ".mjs"
-// would make some loaders (vitest's) take this TypeScript module for JavaScript.
-const impl = query.has('impl') ? Buffer.from(query.get('impl')!, 'base64url').toString('utf8') : null;
+const SLOT = 'virtio-verify.validate.js-adapter';
 
 export function jsModelUrl(scheme: string, role: string, implUrl: string): string {
-  const u = new URL(import.meta.url);
-  u.search = new URLSearchParams({ scheme, role, impl: Buffer.from(implUrl, 'utf8').toString('base64url') }).toString();
-  return u.href;
+  return adapterUrl(import.meta.url, { scheme, role, impl: implUrl });
+}
+
+/** On the main thread, where some loaders drop this module's query (adapter-url.ts). */
+export function announceOnMainThread(scheme: string, role: string, implUrl: string): void {
+  announce(SLOT, { scheme, role, impl: implUrl });
 }
 
 async function adapted(scheme: string, role: string, impl: string): Promise<ModelDef> {
@@ -58,19 +57,6 @@ async function adapted(scheme: string, role: string, impl: string): Promise<Mode
   };
 }
 
-/**
- * Some module loaders (vitest's) keep the query apart in the module's id but drop it from
- * import.meta.url; on the main thread validate therefore also leaves what it wraps here.
- */
-const SLOT = Symbol.for('virtio-verify.validate.js-adapter');
-type Slot = { scheme: string; role: string; impl: string };
-
-export function announceOnMainThread(scheme: string, role: string, implUrl: string): void {
-  (globalThis as Record<symbol, Slot | undefined>)[SLOT] = { scheme, role, impl: implUrl };
-}
-
-const wanted: Slot | undefined = scheme !== null && role !== null && impl !== null
-  ? { scheme, role, impl }
-  : isMainThread ? (globalThis as Record<symbol, Slot | undefined>)[SLOT] : undefined;
+const wanted = wrapped(import.meta.url, SLOT);
 
 export const MODELS: readonly ModelDef[] = wanted ? [await adapted(wanted.scheme, wanted.role, wanted.impl)] : [];

@@ -8,7 +8,8 @@
  * replaced step would have written itself (config-gencount's write-begin/write-end) are derived
  * from the C code's accesses (`notes`).
  */
-import { OpKind, port as p, type Op, type Program } from '../../core/ops.ts';
+import { port as p, type Op, type Program } from '../../core/ops.ts';
+import { writeMarks, type Marks } from '../gencount-marks.ts';
 import type { ModelInstance } from '../../core/model.ts';
 import { NOTES as GENCOUNT_NOTES, type ConfigSpace } from '../../../models/config-gencount/layout.ts';
 import { RESPONSE_BYTES } from '../../../models/vring-common/scenario.ts';
@@ -38,8 +39,6 @@ export interface HookSlot {
   hook: NoteHook | undefined;
 }
 
-const isWrite = (k: number) => k >= OpKind.STORE && k <= OpKind.CAS;
-
 // ---- config-gencount, driver ----
 
 const gencountDriver: WasmRole = {
@@ -60,25 +59,18 @@ const gencountDriver: WasmRole = {
       *writeConfig(c: ConfigSpace, words: readonly number[]): Program {
         const g = yield* current.get();
         g.writeWords(buffer(g), words);
-        // As the reference writes them: write-begin before the first store of a driver field,
-        // write-end before the store that sets drv_changed.
-        const drv = new Set([...c.drv.map((f) => f.id), c.drvChanged.id]);
-        let begun = false;
-        let ended = false;
-        hooks.hook = (op) => {
-          if (!isWrite(op.k) || !drv.has(op.t)) return [];
-          const out: Op[] = [];
-          if (!begun) { out.push(p.note(GENCOUNT_NOTES['write-begin'], ...words)); begun = true; }
-          if (!ended && op.t === c.drvChanged.id && op.v !== 0) { out.push(p.note(GENCOUNT_NOTES['write-end'])); ended = true; }
-          return out;
-        };
+        const marks = writeMarks(c.drv.map((f) => f.id), c.drvChanged.id);
+        const notes = (m: Marks): Op[] => [
+          ...(m.begin ? [p.note(GENCOUNT_NOTES['write-begin'], ...words)] : []),
+          ...(m.end ? [p.note(GENCOUNT_NOTES['write-end'])] : []),
+        ];
+        hooks.hook = (op) => notes(marks.before(op));
         try {
           yield* g.call('write_config', []);
         } finally {
           hooks.hook = undefined;
         }
-        if (!begun) yield p.note(GENCOUNT_NOTES['write-begin'], ...words);
-        if (!ended) yield p.note(GENCOUNT_NOTES['write-end']);
+        for (const n of notes(marks.rest())) yield n;
       },
     };
   },
