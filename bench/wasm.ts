@@ -85,7 +85,7 @@ for (const c of cases) {
     [`${c.scheme}, reference ${c.role}`, 'inline', () => new InlineEngine(def.instantiate('reference', params))],
     [`${c.scheme}, C ${c.role}`, 'inline', () => new InlineEngine(wasmInstance(def, role, () => loaded, params))],
     [`${c.scheme}, C ${c.role}`, 'threads', () => {
-      const w = { scheme: c.scheme, role: c.role, code: loaded.cached };
+      const w = { scheme: c.scheme, role: c.role, impl: loaded.cached };
       announceWasmOnMainThread(w);
       return createThreadsEngine({ model: c.scheme, variant: 'reference', params, module: wasmModelUrl(w) }, {});
     }],

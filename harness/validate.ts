@@ -341,7 +341,7 @@ async function openWasm(o: ValidateOptions): Promise<OpenedImpl> {
   let inner: ImplEngine;
   if (o.engine === 'threads') {
     // The same instance in a worker of its own: C over real worker threads, each access a turnstile grant.
-    const w = { scheme: o.scheme, role: o.role, code: code.cached };
+    const w = { scheme: o.scheme, role: o.role, impl: code.cached };
     announceWasmOnMainThread(w);
     inner = await createThreadsEngine({ model: o.scheme, variant: 'reference', params, module: wasmModelUrl(w) }, { memory, stepTimeoutMs: o.stepTimeoutMs ?? 2000, startupTimeoutMs: o.startupTimeoutMs ?? 30_000 });
   } else {
