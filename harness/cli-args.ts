@@ -1,18 +1,25 @@
 /** Parsing of the command line's values: durations, parameters, numbers, choices. */
 import { UsageError, type Params } from './core/model.ts';
 
-/** "500ms", "30s", "10m" -> milliseconds. */
+/** "500ms", "30s", "10m" -> milliseconds (more than 0: a budget of nothing is a mistake). */
 export function parseDuration(text: string, option: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text.trim());
-  if (!m) throw new UsageError(`${option} takes a duration such as 500ms, 30s or 10m, not "${text}"`);
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
+  const n = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000) : NaN;
+  if (!m || !(n >= 1) || !Number.isFinite(n)) throw new UsageError(`${option} takes a duration of at least 1ms such as 500ms, 30s or 10m, not "${text}"`);
+  return n;
 }
 
-export function parseInteger(text: string | undefined, option: string, min = 0): number | undefined {
+/** A whole number from `min` (to `max`), or undefined when the option was not given. */
+export function parseInteger(text: string | undefined, option: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError(`${option} takes a whole number ${min > 0 ? `of at least ${min}` : `from ${min}`}, not "${text}"`);
-  return Number(text);
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${option} takes ${integerForm(min, max)}, not "${text}"`);
+  return n;
+}
+
+/** "a whole number from 1 to 64", as option errors and help say it. */
+export function integerForm(min: number, max = Number.MAX_SAFE_INTEGER): string {
+  return max < Number.MAX_SAFE_INTEGER ? `a whole number from ${min} to ${max}` : min > 0 ? `a whole number of at least ${min}` : `a whole number from ${min}`;
 }
 
 /** --param k=v (repeatable) -> { k: v }. */

@@ -1,8 +1,8 @@
 /**
  * Merges the JSON results of a sharded check (`check ... --shard i/n --json`, one per CI job or
  * per worker) into the result one run would have given: violated if any shard found a violation,
- * complete only if every shard is present and complete, executions summed (less the first
- * execution every shard after the first repeats).
+ * complete only if every shard is present and complete, executions and steps summed (each shard
+ * counts only its own share: the first execution, which every shard runs, is counted by the first).
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './core/model.ts';
@@ -24,6 +24,7 @@ export interface ShardResult {
   readonly params: Record<string, number>;
   readonly shard?: { readonly index: number; readonly count: number };
   readonly coverage?: { readonly details?: Record<string, number | string> };
+  readonly interrupted?: boolean;
 }
 
 export interface Merged {
@@ -39,6 +40,8 @@ export interface Merged {
   readonly invariant?: string;
   readonly counterexample?: string;
   readonly message?: string;
+  /** A shard was stopped by a signal. */
+  readonly interrupted: boolean;
   readonly violations: readonly { readonly shard: number; readonly invariant?: string; readonly counterexample?: string }[];
 }
 
@@ -69,13 +72,13 @@ export function mergeShards(results: readonly ShardResult[]): Merged {
   if (indices.size !== results.length) throw new UsageError('the same shard is given twice');
   const violations = results.filter((r) => r.verdict === 'violated').map((r) => ({ shard: r.shard?.index ?? 1, invariant: r.invariant, counterexample: r.counterexample }));
   const firstViolation = results.find((r) => r.verdict === 'violated');
-  const duplicates = results.reduce((n, r) => n + Number(r.coverage?.details?.duplicateExecutions ?? 0), 0);
   return {
     model: first.model,
     variant: first.variant,
     verdict: violations.length ? 'violated' : 'passed',
     complete: violations.length === 0 && indices.size === count && results.every((r) => r.complete),
-    executions: results.reduce((n, r) => n + r.executions, 0) - duplicates,
+    interrupted: results.some((r) => r.interrupted === true),
+    executions: results.reduce((n, r) => n + r.executions, 0),
     steps: results.reduce((n, r) => n + r.steps, 0),
     seconds: Math.max(...results.map((r) => r.seconds)),
     shards: results.length,

@@ -18,9 +18,11 @@ export interface ReplayReport {
   readonly sameTrace: boolean;
   /** The first entry where the traces differ, when they do. */
   readonly difference?: string;
+  /** A signal stopped it before the schedule ended. */
+  readonly interrupted: boolean;
 }
 
-export async function replay(c: Counterexample, engineKind: EngineKind = c.engine): Promise<ReplayReport> {
+export async function replay(c: Counterexample, engineKind: EngineKind = c.engine, signal?: AbortSignal): Promise<ReplayReport> {
   const def = findModel(c.model);
   variantInfo(def, c.variant);
   const params = resolveParams(def, c.params);
@@ -38,7 +40,7 @@ export async function replay(c: Counterexample, engineKind: EngineKind = c.engin
     });
     let result;
     try {
-      result = await explore(engine, new ReplayStrategy(schedule, names));
+      result = await explore(engine, new ReplayStrategy(schedule, names), { signal });
     } catch (e) {
       if (e instanceof ReplayDivergence) throw new UsageError(e.message);
       throw e;
@@ -54,6 +56,7 @@ export async function replay(c: Counterexample, engineKind: EngineKind = c.engin
       trace,
       sameTrace: difference === undefined,
       difference,
+      interrupted: result.interrupted,
     };
   } finally {
     await engine.close();

@@ -8,9 +8,8 @@
  * crashing). A violated model invariant is set aside and the exploration starts again, so one bug
  * does not hide another. Advisories are SHOULD rules seen broken in some explored execution.
  */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import v8 from 'node:v8';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../models/index.ts';
 import { resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
@@ -23,7 +22,8 @@ import { wasmRole, wasmRoleNames } from './adapters/wasm/roles.ts';
 import { announceWasmOnMainThread, wasmModelUrl } from './adapters/wasm/worker-model.ts';
 import { InlineEngine } from './engine/inline.ts';
 import { roleSpec, type Advisory, type Role } from './adapters/schemes.ts';
-import { commandArgv, PROCESS_RULES, runProcessDevice, type ProcessSessionResult } from './adapters/process/session.ts';
+import { PROCESS_RULES, runProcessDevice, type ProcessSessionResult } from './adapters/process/session.ts';
+import { classifyImpl, implKind, type ImplTarget } from './adapters/impl-kind.ts';
 import { PROCESS_DRIVER_RULES, runProcessDriver } from './adapters/process/driver-session.ts';
 import { HARNESS_INVARIANTS } from './explore/execution.ts';
 import { explore, type FoundViolation } from './explore/explore.ts';
@@ -33,6 +33,9 @@ import { makeStrategy, STRATEGY_NAMES } from './explore/strategies.ts';
 import { parseChoice, parseDuration, parseInteger, parseParams } from './cli-args.ts';
 import { makeCounterexample, type Counterexample, type Implementation } from './report/counterexample.ts';
 import { renderTrace, wrap } from './report/text.ts';
+import { counterexampleFinding, exchangeFinding, writeSarif, type Finding } from './report/sarif.ts';
+import { rateText, StatusLine, type Stream } from './report/status-line.ts';
+import { INTERRUPTED_EXIT } from './core/interrupt.ts';
 
 export interface ValidateOptions {
   /** A JavaScript/TypeScript module path (.mjs, .js, .ts, .mts). */
@@ -63,9 +66,13 @@ export interface ValidateOptions {
   readonly startupTimeoutMs?: number;
   /** Called about every second while exploring (the nightly shows it, and stops by throwing from it). */
   readonly onProgress?: (p: { executions: number; seconds: number }) => void;
+  /** Stops the exploration, or ends the process (SIGINT, SIGTERM): the report is then incomplete and says interrupted. */
+  readonly signal?: AbortSignal;
 }
 
-export type InvariantStatus = 'holds' | 'violated' | 'not-applicable' | 'not-established';
+import type { InvariantStatus } from './report/nightly-types.ts';
+
+export type { InvariantStatus };
 
 export interface InvariantResult {
   readonly name: string;
@@ -103,6 +110,8 @@ export interface ValidateReport {
   /** Every round of the exploration covered its bounded space. */
   readonly complete: boolean;
   readonly budgetExhausted: boolean;
+  /** A signal stopped it before the end. */
+  readonly interrupted: boolean;
   readonly executions: number;
   readonly steps: number;
   readonly seconds: number;
@@ -110,8 +119,6 @@ export interface ValidateReport {
   readonly advisories: readonly AdvisoryResult[];
 }
 
-const JS_EXTENSIONS = /\.(mjs|cjs|js|mts|ts)$/;
-const WASM_EXTENSIONS = /\.(c|wasm)$/;
 
 /** An engine that may lose a worker to the implementation and bring it back (the threads engine). */
 type ImplEngine = Engine & { needsRecovery?(): boolean; recover?(): Promise<void>; workerEnd?(a: number): string | undefined };
@@ -164,32 +171,16 @@ class ValidationView implements Engine {
   }
 }
 
-function resolveImpl(impl: string): string {
-  const path = resolve(impl);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--impl ${impl}: no such file`);
-  if (!JS_EXTENSIONS.test(path)) {
-    throw new UsageError(`--impl ${impl}: validate takes a JavaScript or TypeScript module (.mjs, .js, .ts), C (.c) or WebAssembly (.wasm) (docs/third-party.md)`);
-  }
-  return pathToFileURL(path).href;
-}
-
-/** A command (an external process) rather than a JavaScript module? */
-function isCommand(impl: string): boolean {
-  const argv = commandArgv(impl);
-  return argv.length > 1 || !(JS_EXTENSIONS.test(impl.trim()) || WASM_EXTENSIONS.test(impl.trim()));
-}
-
 /** What validate makes of an implementation: an external command, C/WebAssembly, or a JavaScript module. */
-export function implKind(impl: string): ValidateReport['kind'] {
-  return isCommand(impl) ? 'process' : WASM_EXTENSIONS.test(impl.trim()) ? 'wasm' : 'js';
-}
+export { implKind };
 
 export async function validate(o: ValidateOptions): Promise<ValidateReport> {
-  if (isCommand(o.impl)) return validateProcess(o);
+  const target = classifyImpl(o.impl);
+  if (target.kind === 'process') return validateProcess(o, target);
   const start = performance.now();
-  const opened = await openImpl(o);
+  const opened = await openImpl(o, target);
   return exploreImpl(opened.inner, opened.checks, {
-    ...o, kind: opened.kind, params: opened.params, memory: o.memory ?? 'sc', strategyName: o.strategy ?? 'dfs', seed: o.seed ?? 1,
+    ...o, kind: opened.kind, path: target.path!, params: opened.params, memory: o.memory ?? 'sc', strategyName: o.strategy ?? 'dfs', seed: o.seed ?? 1,
     preemptions: o.preemptions ?? opened.defaultPreemptions, start, deadline: o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs,
   });
 }
@@ -203,8 +194,18 @@ interface OpenedImpl {
   readonly defaultPreemptions: number;
 }
 
-function openImpl(o: ValidateOptions): Promise<OpenedImpl> {
-  return WASM_EXTENSIONS.test(o.impl.trim()) ? openWasm(o) : openJs(o);
+function openImpl(o: ValidateOptions, target: ImplTarget): Promise<OpenedImpl> {
+  return target.kind === 'wasm' ? openWasm(o, target.path!) : openJs(o, target.path!);
+}
+
+/**
+ * The implementation a counterexample names: its absolute path when that file is there (the file
+ * then replays from any directory), else --impl as given, from the working directory.
+ */
+function implementationOf(c: Counterexample): ImplTarget {
+  const impl = c.implementation!;
+  if (impl.path !== undefined && existsSync(impl.path)) return classifyImpl(impl.path);
+  return classifyImpl(impl.impl);
 }
 
 /**
@@ -214,34 +215,32 @@ function openImpl(o: ValidateOptions): Promise<OpenedImpl> {
  */
 export async function implementationEngine(c: Counterexample, engine: EngineKind): Promise<Engine> {
   const impl = c.implementation!;
-  if (isCommand(impl.impl)) throw new UsageError(`${impl.impl} is an external command: its findings are message exchanges, not schedules; run validate again`);
-  const opened = await openImpl({ impl: impl.impl, role: impl.role, scheme: c.model, params: c.params, memory: c.memory, engine });
+  const target = implementationOf(c);
+  if (target.kind === 'process') throw new UsageError(`${impl.impl} is an external command: its findings are message exchanges, not schedules; run validate again`);
+  const opened = await openImpl({ impl: impl.impl, role: impl.role, scheme: c.model, params: c.params, memory: c.memory, engine }, target);
   const view = new ValidationView(opened.inner, opened.inner.instance.actors.findIndex((a) => a.name === impl.role), []);
   view.setInvariants(opened.inner.instance.invariants.filter((i) => i.name === c.invariant));
   return view;
 }
 
-async function openJs(o: ValidateOptions): Promise<OpenedImpl> {
+async function openJs(o: ValidateOptions, path: string): Promise<OpenedImpl> {
   if (o.engine === 'inline') throw new UsageError('a JavaScript module cannot yield at each access: it runs on the threads engine only (C and WebAssembly run on either)');
   roleSpec(o.scheme, o.role); // an unknown scheme or role is bad input before the file is looked at
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
-  const implUrl = resolveImpl(o.impl);
+  const implUrl = pathToFileURL(path).href;
   const spec = roleSpec(o.scheme, o.role, implUrl);
   const memory = o.memory ?? 'sc';
 
-  if (o.memoryLimitMb !== undefined) {
-    // Worker isolates created from now on take their heap limit from this flag (the threads
-    // engine gives its workers no resourceLimits): a module that exhausts memory ends its worker
-    // (ERR_WORKER_OUT_OF_MEMORY), which the engine reports as a failed actor. Process-wide.
-    v8.setFlagsFromString(`--max-old-space-size=${o.memoryLimitMb}`);
-  }
+  // The module's worker alone gets the heap limit: a module that exhausts it ends its worker
+  // (ERR_WORKER_OUT_OF_MEMORY), which the engine reports as a failed actor; the tool goes on.
+  const resourceLimits = o.memoryLimitMb === undefined ? undefined : { [o.role]: { maxOldGenerationSizeMb: o.memoryLimitMb, maxYoungGenerationSizeMb: Math.max(1, Math.min(16, o.memoryLimitMb / 4)) } };
   let inner: ThreadsEngine;
   announceOnMainThread(o.scheme, o.role, implUrl);
   try {
     inner = await createThreadsEngine(
       { model: o.scheme, variant: 'reference', params, module: jsModelUrl(o.scheme, o.role, implUrl) },
-      { memory, stepTimeoutMs: o.stepTimeoutMs ?? 2000, startupTimeoutMs: o.startupTimeoutMs ?? 30_000 },
+      { memory, stepTimeoutMs: o.stepTimeoutMs ?? 2000, startupTimeoutMs: o.startupTimeoutMs ?? 30_000, resourceLimits },
     );
   } catch (e) {
     throw new UsageError(`cannot load ${o.impl} as the ${o.role} of ${o.scheme}: ${(e as Error).message}`);
@@ -257,6 +256,8 @@ interface ImplChecks {
 
 interface ExploreImplOptions extends ValidateOptions {
   readonly kind: 'js' | 'wasm';
+  /** The implementation file's absolute path (stored in counterexamples). */
+  readonly path: string;
   readonly params: Params;
   readonly memory: MemoryModel;
   readonly strategyName: string;
@@ -282,6 +283,7 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
   let blocked = false; // a harness invariant was violated: the rest cannot be established
   let complete = true;
   let budgetExhausted = false;
+  let interrupted = false;
   let executions = 0;
   let steps = 0;
   try {
@@ -292,16 +294,18 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
       const left = deadline - performance.now();
       const onProgress = o.onProgress
         && ((p: { executions: number }) => o.onProgress!({ executions: executions + p.executions, seconds: (performance.now() - start) / 1000 }));
-      const r = await explore(view, strategy, { budgetMs: Number.isFinite(left) ? Math.max(1, left) : undefined, onProgress });
+      const r = await explore(view, strategy, { budgetMs: Number.isFinite(left) ? Math.max(1, left) : undefined, onProgress, signal: o.signal });
       executions += r.executions;
       steps += r.steps;
       view.scan();
+      if (r.interrupted) { interrupted = true; complete = false; break; }
       if (!r.violation) {
         complete = r.complete;
         budgetExhausted = r.budgetExhausted;
         break;
       }
-      violated.set(r.violation.invariant, await counterexample(view, r.violation, { memory, strategy: strategyName, seed, implementation: { impl: o.impl, role } }));
+      violated.set(r.violation.invariant, await counterexample(view, r.violation, { memory, strategy: strategyName, seed, implementation: { impl: o.impl, role, path: o.path } }));
+      if (o.signal?.aborted) { interrupted = true; complete = false; break; }
       if (!all.some((i) => i.name === r.violation!.invariant)) { blocked = true; complete = false; break; }
       if (performance.now() >= deadline) { budgetExhausted = true; complete = false; break; }
     }
@@ -319,7 +323,7 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
   const advisories: AdvisoryResult[] = spec.advisories.filter((a) => view.seen.has(a.rule)).map((a) => ({ rule: a.rule, text: a.text, ...view.seen.get(a.rule)! }));
   return {
     impl: o.impl, kind: o.kind, role, scheme: o.scheme, params, strategy: strategyName, memory, preemptions, seed,
-    verdict: violated.size ? 'violated' : 'passed', complete, budgetExhausted, executions, steps,
+    verdict: violated.size ? 'violated' : 'passed', complete, budgetExhausted, interrupted, executions, steps,
     seconds: (performance.now() - start) / 1000, invariants, advisories,
   };
 }
@@ -328,11 +332,9 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
  * C or WebAssembly: the gated module serves the role's protocol steps in the model's own scenario,
  * on the inline engine (Asyncify makes each instance a generator), with a fresh instance per execution.
  */
-async function openWasm(o: ValidateOptions): Promise<OpenedImpl> {
+async function openWasm(o: ValidateOptions, path: string): Promise<OpenedImpl> {
   const role = wasmRole(o.scheme, o.role);
   if (!role) throw new UsageError(`--impl ${o.impl}: a C or WebAssembly implementation can be the ${wasmRoleNames()} (docs/third-party.md)`);
-  const path = resolve(o.impl);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--impl ${o.impl}: no such file`);
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
   const code = loadGatedCode(path, `--impl ${o.impl}`);
@@ -355,27 +357,27 @@ async function openWasm(o: ValidateOptions): Promise<OpenedImpl> {
  * transport-msg: one scripted exchange with the reference peer (a process cannot be rewound, so
  * there is no schedule to explore: the process sees the one order in which our peer talks to it).
  */
-async function validateProcess(o: ValidateOptions): Promise<ValidateReport> {
+async function validateProcess(o: ValidateOptions, target: ImplTarget): Promise<ValidateReport> {
   if (o.scheme !== 'transport-msg' || (o.role !== 'device' && o.role !== 'driver')) {
     throw new UsageError(`an external command can be validated as the device or the driver of transport-msg (--role device|driver --scheme transport-msg); for --scheme ${o.scheme} --role ${o.role} give a JavaScript module (docs/third-party.md)`);
   }
   const role: Role = o.role;
-  const argv = commandArgv(o.impl);
+  const argv = target.argv!;
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
   const start = performance.now();
-  const session = { timeoutMs: o.stepTimeoutMs ?? 2000, queues: params.queues, memoryLimitMb: o.memoryLimitMb };
+  const session = { timeoutMs: o.stepTimeoutMs ?? 2000, queues: params.queues, memoryLimitMb: o.memoryLimitMb, signal: o.signal };
   const rules: readonly { name: string; kind: 'safety' | 'liveness'; protects: string }[] = role === 'driver' ? PROCESS_DRIVER_RULES : PROCESS_RULES;
   const r: ProcessSessionResult<string> = role === 'driver' ? await runProcessDriver(argv, session) : await runProcessDevice(argv, session);
   if (r.couldNotRun !== undefined) throw new UsageError(`--impl ${o.impl}: cannot run ${argv[0]}: ${r.couldNotRun}`);
   const invariants: InvariantResult[] = rules.map((rule) => {
     const violated = r.finding?.rule === rule.name;
-    const status: InvariantStatus = violated ? 'violated' : r.finding === undefined || r.judged.includes(rule.name) ? 'holds' : 'not-established';
+    const status: InvariantStatus = violated ? 'violated' : (r.finding === undefined && !r.interrupted) || r.judged.includes(rule.name) ? 'holds' : 'not-established';
     return { name: rule.name, kind: rule.kind, protects: rule.protects, status, finding: violated ? { message: r.finding!.message, exchange: r.finding!.exchange } : undefined };
   });
   return {
     impl: o.impl, kind: 'process', role, scheme: o.scheme, params, strategy: 'scripted exchange', memory: 'sc', preemptions: 0, seed: 0,
-    verdict: r.finding ? 'violated' : 'passed', complete: r.finding === undefined, budgetExhausted: false, executions: 1, steps: r.messages,
+    verdict: r.finding ? 'violated' : 'passed', complete: r.finding === undefined && !r.interrupted, budgetExhausted: false, interrupted: r.interrupted === true, executions: 1, steps: r.messages,
     seconds: (performance.now() - start) / 1000, invariants, advisories: [],
   };
 }
@@ -418,10 +420,11 @@ const STATUS_TEXT: Record<InvariantStatus, string> = {
 
 export function renderValidateReport(r: ValidateReport): string {
   const lines: string[] = [];
-  const scope = r.complete ? 'within the explored bound' : r.budgetExhausted ? 'as far as the budget went (INCOMPLETE)' : 'INCOMPLETE';
-  lines.push(`${r.impl} as the ${r.role} of ${r.scheme}: ${r.verdict === 'passed' ? 'CONFORMS' : 'DOES NOT CONFORM'}`);
+  const scope = r.complete ? 'within the explored bound' : r.interrupted ? 'as far as it got before the signal (INTERRUPTED)' : r.budgetExhausted ? 'as far as the budget went (INCOMPLETE)' : 'INCOMPLETE';
+  const verdict = r.verdict === 'violated' ? 'DOES NOT CONFORM' : r.interrupted ? 'INTERRUPTED, no violation so far' : 'CONFORMS';
+  lines.push(`${r.impl} as the ${r.role} of ${r.scheme}: ${verdict}`);
   if (r.kind === 'process') {
-    lines.push(`  one scripted exchange with the reference ${r.role === 'driver' ? 'device' : 'driver'}: ${r.steps} messages from the ${r.role}, ${r.seconds.toFixed(2)} s; "holds" means for this exchange`);
+    lines.push(`  one scripted exchange with the reference ${r.role === 'driver' ? 'device' : 'driver'}: ${r.steps} messages from the ${r.role}, ${r.seconds.toFixed(2)} s; "holds" means for this exchange${r.interrupted ? ' (INTERRUPTED: the process was ended)' : ''}`);
   } else {
     const how = r.strategy === 'dfs' ? `dfs, preemption bound ${r.preemptions}` : r.strategy;
     lines.push(`  ${how}, memory ${r.memory}: ${r.executions} executions, ${r.steps} steps, ${r.seconds.toFixed(2)} s; "holds" means ${scope}`);
@@ -488,19 +491,23 @@ export interface ValidateArgs {
   readonly seed?: string;
   readonly executions?: string;
   readonly depth?: string;
-  readonly param?: string[];
+  readonly param?: readonly string[];
   readonly json?: boolean;
   readonly 'require-complete'?: boolean;
   readonly 'step-timeout'?: string;
   readonly 'memory-limit'?: string;
   readonly out?: string;
+  readonly sarif?: string;
 }
 
 /** `virtio-verify validate ...`; exit codes as for check (0 conforms, 1 violation, 2 bad input, 3 incomplete with --require-complete). */
-export async function validateCommand(args: readonly string[], values: ValidateArgs, out: (s: string) => void): Promise<number> {
+export async function validateCommand(args: readonly string[], values: ValidateArgs, out: (s: string) => void, ctx: { signal?: AbortSignal; stderr?: Stream } = {}): Promise<number> {
   if (args.length) throw new UsageError('validate takes no positional arguments (use --impl, --role, --scheme)');
   const need = (v: string | undefined, name: string) => { if (v === undefined) throw new UsageError(`validate needs --${name}`); return v; };
+  const status = new StatusLine(ctx.stderr ?? process.stderr);
   const report = await validate({
+    signal: ctx.signal,
+    onProgress: (p) => status.show(`validate ${values.impl} as the ${values.role} of ${values.scheme}: ${rateText(p.executions, p.seconds)}`),
     engine: parseChoice(values.engine, 'engine', ENGINE_KINDS),
     impl: need(values.impl, 'impl'),
     role: parseChoice(need(values.role, 'role'), 'role', ['driver', 'device'] as const)!,
@@ -514,14 +521,26 @@ export async function validateCommand(args: readonly string[], values: ValidateA
     executions: parseInteger(values.executions, '--executions', 1) ?? ((values.strategy === 'random' || values.strategy === 'pct') && values.budget === undefined ? 1000 : undefined),
     depth: parseInteger(values.depth, '--depth', 1),
     stepTimeoutMs: values['step-timeout'] === undefined ? undefined : parseDuration(values['step-timeout'], '--step-timeout'),
-    memoryLimitMb: parseInteger(values['memory-limit'], '--memory-limit', 1),
+    memoryLimitMb: parseInteger(values['memory-limit'], '--memory-limit', 16),
   });
+  status.clear();
   const files = saveFindings(report, values.out ?? '.');
+  if (values.sarif) writeSarif(values.sarif, validateFindings(report, files), `virtio-verify validate --impl ${values.impl} --role ${values.role} --scheme ${values.scheme}`);
   out(values.json ? JSON.stringify({ ...validateJson(report), files }, null, 1) : renderValidateReport(report));
   if (!values.json && files.length) {
     out('');
     for (const f of files) out(`counterexample of ${f.invariant}: ${f.file}\n  replay: npx virtio-verify replay ${f.file}`);
   }
   if (report.verdict === 'violated') return 1;
+  if (report.interrupted) return INTERRUPTED_EXIT;
   return values['require-complete'] && !report.complete ? 3 : 0;
+}
+
+/** Each violated invariant as a SARIF result: its counterexample, or a command's message exchange. */
+function validateFindings(r: ValidateReport, files: readonly { invariant: string; file: string }[]): Finding[] {
+  return r.invariants.flatMap((i) => {
+    if (i.counterexample) return [counterexampleFinding(i.counterexample, { expected: false, protects: i.protects, file: files.find((f) => f.invariant === i.name)?.file })];
+    if (i.finding) return [exchangeFinding({ impl: r.impl, role: r.role, scheme: r.scheme, rule: i.name, protects: i.protects, message: i.finding.message, exchange: i.finding.exchange })];
+    return [];
+  });
 }

@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { check } from '../harness/check.ts';
-import { dependent } from '../harness/explore/dpor.ts';
-import { OpKind } from '../harness/core/ops.ts';
+import { dependent, type Footprint } from '../harness/explore/footprint.ts';
 import { MODELS } from '../models/index.ts';
 
 const cases = MODELS.flatMap((m) => m.variants.map((v) => [`${m.name}/${v.name}`, m.name, v.name] as const));
@@ -29,12 +28,18 @@ describe('partial-order reduction', () => {
   });
 
   it('treats loads of one field as independent, and a store as dependent with any access to its field', () => {
-    expect(dependent(OpKind.LOAD, 1, OpKind.LOAD, 1)).toBe(false);
-    expect(dependent(OpKind.LOAD, 1, OpKind.STORE, 1)).toBe(true);
-    expect(dependent(OpKind.STORE, 1, OpKind.STORE, 2)).toBe(false);
-    expect(dependent(OpKind.NOTIFY, 0, OpKind.WAIT, 0)).toBe(true);
-    expect(dependent(OpKind.PAUSE, 0, OpKind.LOAD, 3)).toBe(false);
-    expect(dependent(OpKind.PAUSE, 0, OpKind.STORE, 3)).toBe(true);
-    expect(dependent(OpKind.ATOMIC_BEGIN, 0, OpKind.LOAD, 3)).toBe(true);
+    const none = { reads: [], writes: [], event: -1, global: false, pause: false, wakes: false, enqueues: false, dequeues: 0 };
+    const load = (f: number): Footprint => ({ ...none, reads: [f] });
+    const store = (f: number): Footprint => ({ ...none, writes: [f], wakes: true });
+    const event = (e: number): Footprint => ({ ...none, event: e, wakes: true });
+    const pause: Footprint = { ...none, pause: true };
+    const atomic: Footprint = { ...none, global: true, wakes: true };
+    expect(dependent(load(1), load(1))).toBe(false);
+    expect(dependent(load(1), store(1))).toBe(true);
+    expect(dependent(store(1), store(2))).toBe(false);
+    expect(dependent(event(0), event(0))).toBe(true);
+    expect(dependent(pause, load(3))).toBe(false);
+    expect(dependent(pause, store(3))).toBe(true);
+    expect(dependent(atomic, load(3))).toBe(true);
   });
 });

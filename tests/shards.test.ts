@@ -16,7 +16,11 @@ describe('shards', () => {
     expect(one.verdict).toBe(verdict);
     if (verdict === 'passed') {
       expect(merged.complete).toBe(true);
+      // Each shard counts only its own executions and steps: they add up to the single run's.
+      expect(parts.reduce((n, p) => n + p.executions, 0)).toBe(one.executions);
+      expect(parts.reduce((n, p) => n + p.steps, 0)).toBe(one.steps);
       expect(merged.executions).toBe(one.executions);
+      expect(merged.steps).toBe(one.steps);
       expect(parts.every((p) => p.executions < one.executions)).toBe(true);
     } else {
       expect(merged.invariant).toBe(one.invariant);

@@ -89,4 +89,19 @@ describe.skipIf(!python)('validate: an external process as the transport-msg dev
     expect(v.finding!.message).toMatch(message);
     expect(v.finding!.exchange[0]).toBe('-> GET_DEVICE_INFO #1');
   });
+
+  // Issue 17: debug text on stdout read as a header announcing a long message, so the device was
+  // waited for until the step timeout and reported as hung. A minute of step timeout: the test
+  // would time out if the text were still waited for.
+  it.each([
+    ['prints debug text', 'os.write(1, b"debug: got GET_CONFIG, answering\\n")\nreturn []', /msg_size \d+, more than the \d+ bytes a message may have .*text "debug: got GET_CONFIG/],
+    ['writes garbage with a huge size', 'os.write(1, b"\\x00\\x05\\xff\\xff\\x0b\\x00\\xff\\xff" + bytes(8))\nreturn []', /msg_size 65535, more than the \d+ bytes a message may have/],
+  ])('a device that %s is a garbage finding at once, not a hang', async (name, code, message) => {
+    const file = faulty(name.replace(/\W+/g, '-'), 0x05, code);
+    const r = await validate({ impl: `python3 ${file}`, role: 'device', scheme: 'transport-msg', stepTimeoutMs: 60_000 });
+    const v = r.invariants.find((i) => i.name === 'well-formed-messages')!;
+    expect(v.status).toBe('violated');
+    expect(v.finding!.message).toMatch(/cannot be framed as messages/);
+    expect(v.finding!.message).toMatch(message);
+  });
 });

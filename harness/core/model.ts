@@ -75,6 +75,13 @@ export interface Invariant {
   readonly protects: string;
   /** safety: checked as the trace grows; liveness: checked when no actor can run. */
   readonly kind: 'safety' | 'liveness';
+  /**
+   * Notes whose order across actors the verdict depends on (the start and end of an update and of
+   * a read, for a linearizability oracle). Steps that emit them are treated as conflicting by the
+   * partial-order reduction, so every order of them is explored and the verdict cannot change
+   * between schedules the reduction takes for equivalent.
+   */
+  readonly orders?: readonly NoteRef[];
   observe(ctx: OracleContext): Observer;
 }
 
@@ -106,6 +113,12 @@ export interface ModelDef {
   readonly guarantees?: readonly string[];
   /** The preemption bound the default check explores completely in seconds. */
   readonly defaultPreemptions: number;
+  /**
+   * Whether dfs uses partial-order reduction by default under sc (default true). A model whose
+   * steps nearly all conflict (atomic sections everywhere, one message channel) gains nothing from
+   * it and says false, with the measurement that shows it.
+   */
+  readonly reduction?: boolean;
   instantiate(variant: string, params: Params): ModelInstance;
   /**
    * Instantiates with some protocol steps replaced on top of the variant's (validate runs compiled

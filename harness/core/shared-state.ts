@@ -178,6 +178,21 @@ export class SharedState {
     return false;
   }
 
+  /** Fields of the actor's buffered stores, oldest first (a field stored twice appears twice). */
+  bufferedFields(actor: number): number[] {
+    const [start, count] = [this.sbHead[2 * actor], this.sbHead[2 * actor + 1]];
+    const out: number[] = [];
+    for (let j = 0; j < count; j++) out.push(this.sbField[actor * BUFFER_CAPACITY + ((start + j) % BUFFER_CAPACITY)]);
+    return out;
+  }
+
+  /** How many of the actor's oldest buffered stores must become visible before none to the field is left. */
+  flushesToClear(actor: number, field: number): number {
+    const [start, count] = [this.sbHead[2 * actor], this.sbHead[2 * actor + 1]];
+    for (let j = count - 1; j >= 0; j--) if (this.sbField[actor * BUFFER_CAPACITY + ((start + j) % BUFFER_CAPACITY)] === field) return j + 1;
+    return 0;
+  }
+
   /** Makes the actor's oldest buffered store visible. */
   flush(actor: number, forced = false): void {
     const start = this.sbHead[2 * actor];

@@ -10,13 +10,14 @@
  * a preemption. Under tso a choice also costs one when it lets an access overtake a buffered store
  * (see choiceCost in strategy.ts).
  */
-import { choiceCost, defaultChoice, PRUNE, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
+import { choiceCost, defaultChoice, isPreemption, PRUNE, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
 
 interface Branch {
   /** Decisions of the execution the branch was found in; the first `at` are replayed. */
   readonly base: readonly number[];
   readonly at: number;
-  readonly actor: number;
+  /** The choices taken from step `at` on: one actor, or under tso the flushes an actor's access needs and then the actor. */
+  readonly choices: readonly number[];
 }
 
 export class NondeterminismError extends Error {}
@@ -89,8 +90,11 @@ export class DfsStrategy implements Strategy {
       if (!c.enabled.includes(actor)) {
         throw new NondeterminismError(`replaying step ${c.step}: actor ${actor} was enabled in an earlier run of the same schedule but is not now; the actors are not deterministic (they must depend only on the values they read)`);
       }
-    } else if (b && c.step === b.at) {
-      actor = b.actor;
+    } else if (b && c.step < b.at + b.choices.length) {
+      actor = b.choices[c.step - b.at];
+      if (!c.enabled.includes(actor)) {
+        throw new NondeterminismError(`branching at step ${c.step}: choice ${actor} is not enabled; the actors are not deterministic (they must depend only on the values they read)`);
+      }
     } else {
       if (this.stateHashing && !this.unhashable) {
         const key = c.stateKey();
@@ -109,7 +113,17 @@ export class DfsStrategy implements Strategy {
       for (const other of c.enabled) {
         // A flush nobody is about to observe commutes with the default step and stays enabled
         // until someone is; branching on it only when it is due keeps tso from multiplying runs.
-        if (other !== actor && !(other >= c.actors && actor < c.actors)) this.file(c, other);
+        if (other === actor) continue;
+        if (other >= c.actors && actor < c.actors) {
+          // Unless it wakes a spinning actor: under sc the store woke it, so its wake-up and what
+          // the sleeper then does are schedules the sc search has.
+          if (c.wakes(other)) this.file(c, [other], 0);
+          continue;
+        }
+        this.file(c, [other], choiceCost(c, other));
+        // Under tso an access that overtakes a buffered store is a reordering (it costs one); the
+        // same access after those stores became visible is the sc schedule, at the sc cost.
+        if (other < c.actors && c.delays(other)) this.file(c, [...c.flushesBefore(other), other], isPreemption(c, other) ? 1 : 0);
       }
     }
     this.decisions.push(actor);
@@ -156,15 +170,15 @@ export class DfsStrategy implements Strategy {
     return Math.min(1, (this.level + levelShare) / (bound + 1));
   }
 
-  private file(c: Choice, actor: number): void {
+  private file(c: Choice, choices: readonly number[], cost: number): void {
     if (this.inRoot && this.rootBranches++ % this.shard.count !== this.shard.index) return;
     // Past its branch point an execution only follows defaults, so its preemptions are its level.
-    const level = this.preemptions + choiceCost(c, actor);
+    const level = this.preemptions + cost;
     if (level > this.maxPreemptions) {
       this.beyondBound++;
       return;
     }
     while (this.pending.length <= level) this.pending.push([]);
-    this.pending[level].push({ base: this.decisions, at: c.step, actor });
+    this.pending[level].push({ base: this.decisions, at: c.step, choices });
   }
 }

@@ -4,10 +4,11 @@
  * step; liveness invariants when no actor can run (quiescence).
  *
  * Enabled means: not done, not failed, not blocked in a wait on an event nobody raised, not shut
- * out by another actor's atomic section, and not paused. An actor that pauses (the spin-loop hint)
- * sleeps until another actor changes shared state: re-reading unchanged memory would only repeat
- * the same iteration, so spinning costs no steps, no preemptions and no branches, and a spin that
- * nothing can end is reported as a livelock the moment nothing else can run.
+ * out by another actor's atomic section, and not asleep in a spin. An actor that pauses (the
+ * spin-loop hint) sleeps while nothing it read in its current attempt has changed (spin.ts):
+ * repeating the attempt on the same values would only repeat it, so spinning costs no steps, no
+ * preemptions and no branches. When nothing else can run, sleepers retry freely; a spin that still
+ * changes nothing within the step bound is a livelock.
  *
  * Under memory model tso, making an actor's oldest buffered store visible is a choice of its own,
  * numbered actors + a ("flush of actor a"), enabled while the buffer is not empty. A flush is not
@@ -18,6 +19,8 @@ import type { ModelInstance, Observer } from '../core/model.ts';
 import { OpKind, touchesField } from '../core/ops.ts';
 import { NO_OWNER } from '../core/shared-state.ts';
 import { DONE, FAILED, type Engine } from '../engine/engine.ts';
+import { footprintOf } from './footprint.ts';
+import { SpinWatch } from './spin.ts';
 import { PRUNE, type Choice, type Strategy } from './strategy.ts';
 
 /** The harness's own invariants, checked for every model. */
@@ -46,11 +49,7 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   const instance = engine.instance;
   const n = instance.actors.length;
   const decisions: number[] = [];
-  const paused = new Array<boolean>(n).fill(false);
-  // Changes of shared state so far, and the count each actor had seen at its previous operation:
-  // a pause sleeps only if nothing changed since the actor last looked.
-  let writes = 0;
-  const lookedAt = new Array<number>(n).fill(0);
+  const spin = new SpinWatch(n, instance.layout.fields.length, instance.events.length, engine.state.memoryModel === 'tso');
   const history = new Uint32Array(n).fill(0x811c9dc5);
   const stepsOf = new Array<number>(n).fill(0);
   engine.begin();
@@ -59,18 +58,32 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   let current = -1;
 
   const tso = engine.state.memoryModel === 'tso';
+  const eager = tso && strategy.eagerFlushes === true;
   if (tso && !engine.flush) throw new Error(`the ${engine.kind} engine does not support memory model tso`);
   const label = (a: number) => (a >= n
     ? `${actorName(instance, a - n)} flush ${targetName(instance, OpKind.FLUSH, engine.state.oldestBufferedField(a - n))}`
     : `${actorName(instance, a)} ${opLabel(instance, engine.pendingKind(a), engine.pendingTarget(a))}`);
+  // Steps that emitted a note an invariant judges the order of (the reduction keeps their orders).
+  const ordered = new Set(instance.invariants.flatMap((inv) => (inv.orders ?? []).map((note) => note.id)));
+  const noted: boolean[] = [];
   const finish = (violation?: Violation, pruned = false): ExecutionResult => {
     const result = { decisions, steps: engine.steps, violation, pruned };
-    strategy.done({ decisions, violated: violation !== undefined, pruned });
+    strategy.done({ decisions, violated: violation !== undefined, pruned, noted });
     return result;
   };
 
   // The strategy's view of the state; built once, read through the variables above.
   const delays = (a: number) => tso && overtakes(engine, n, a);
+  const footprint = (c: number) => {
+    if (c >= n ? engine.state.buffered(c - n) === 0 : engine.pendingKind(c) <= 0) return undefined;
+    return footprintOf(engine, n, c);
+  };
+  const wakes = (c: number) => {
+    if (!tso || c < n) return false;
+    for (const f of instance.layout.fields) if (engine.state.bufferHas(c - n, f.id) && spin.wouldWake(f.id, c - n)) return true;
+    return false;
+  };
+  const flushesBefore = (b: number) => (tso ? flushesClearing(engine, n, b) : []);
   const kind = (a: number) => (a >= n ? OpKind.FLUSH : engine.pendingKind(a));
   const target = (a: number) => (a >= n ? engine.state.oldestBufferedField(a - n) : engine.pendingTarget(a));
   const stateKey = () => {
@@ -84,10 +97,9 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     const mix = (x: number) => { h1 = Math.imul(h1 ^ x, 0x01000193); h2 = Math.imul(h2 ^ x, 0x5bd1e995); };
     for (let b = 0; b < n; b++) {
       mix(history[b]); mix(engine.pendingKind(b)); mix(engine.pendingTarget(b)); mix(engine.pendingValue(b) | 0);
-      mix(paused[b] ? 1 : 0); mix(lookedAt[b] === writes ? 1 : 0);
     }
     mix(current);
-    const text = keys.join('\u0000');
+    const text = keys.join('\u0000') + spin.key();
     for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
     return (h1 >>> 0) * 2 ** 21 + ((h2 >>> 0) & 0x1fffff);
   };
@@ -97,80 +109,90 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     seen = engine.trace.length;
     if (safety) return finish(safety);
 
-    const enabled = enabledActors(engine, n, paused, tso);
-    if (enabled.length === 0) return finish(quiescence(engine, observers, paused));
+    const enabled = enabledActors(engine, n, spin, tso, eager);
+    if (enabled.length === 0) {
+      // Spinners are not stuck yet: they retry freely until they change something or run out of steps.
+      if (spin.force()) continue;
+      return finish(quiescence(engine, observers));
+    }
 
     const currentEnabled = current >= 0 && enabled.includes(current);
-    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays, kind, target, stateKey };
+    const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays, wakes, flushesBefore, footprint, kind, target, stateKey, noted: (i: number) => noted[i] === true };
     const a = strategy.choose(choice);
     if (a === PRUNE) return finish(undefined, true);
     decisions.push(a);
     if (a >= n) {
+      noted.push(false);
+      const at = engine.trace.length;
       engine.flush!(a - n);
-      paused.fill(false);
-      writes++;
+      for (let i = at; i < engine.trace.length; i++) spin.observe(engine.trace[i]);
       continue;
     }
     const stepKind = engine.pendingKind(a);
     const stepTarget = engine.pendingTarget(a);
     const before = engine.trace.length;
     engine.step(a);
+    let emitted = false;
+    if (ordered.size > 0) for (let i = before; i < engine.trace.length; i++) if (engine.trace[i].k === OpKind.NOTE && engine.trace[i].actor === a && ordered.has(engine.trace[i].t)) emitted = true;
+    noted.push(emitted);
     // The actor's local state is a function of the values it has seen: fold them into its history.
     for (let i = before; i < engine.trace.length; i++) {
       const e = engine.trace[i];
       if (e.actor === a && e.k === stepKind && e.t === stepTarget) { history[a] = Math.imul(history[a] ^ (e.k * 131 + e.t * 7919 + (e.v | 0)), 0x01000193) >>> 0; break; }
     }
-    if (changesSharedState(stepKind)) {
-      writes++;
-      for (let b = 0; b < n; b++) if (b !== a) paused[b] = false;
-    }
-    paused[a] = stepKind === OpKind.PAUSE && lookedAt[a] === writes;
-    lookedAt[a] = writes;
+    for (let i = before; i < engine.trace.length; i++) spin.observe(engine.trace[i]);
+    if (stepKind === OpKind.PAUSE) spin.pause(a);
     current = a;
     if (++stepsOf[a] > instance.maxSteps) {
       feed(observers, engine, seen);
+      const last = [...engine.trace].reverse().find((e) => e.actor === a && e.k === OpKind.LOAD);
+      const reread = last ? ` re-reading ${targetName(instance, OpKind.LOAD, last.t)} (${last.v})` : '';
       return finish({
         invariant: 'no-livelock',
         at: engine.trace.length,
-        message: `${actorName(instance, a)} took more than ${instance.maxSteps} steps in one execution without finishing or going idle: it is stuck in a loop (last operation: ${opLabel(instance, stepKind, stepTarget)}). A retry or spin loop that other actors can keep going forever is a livelock.`,
+        message: spin.forcing
+          ? `${actorName(instance, a)} spins forever${reread}: every other actor is done or blocked, so nothing can change what it waits for, and it retried freely for ${instance.maxSteps} steps without changing anything (last operation: ${opLabel(instance, stepKind, stepTarget)}).`
+          : `${actorName(instance, a)} took more than ${instance.maxSteps} steps in one execution without finishing or going idle: it is stuck in a loop (last operation: ${opLabel(instance, stepKind, stepTarget)}). A retry or spin loop that other actors can keep going forever is a livelock.`,
       });
     }
   }
 }
 
-function enabledActors(engine: Engine, n: number, paused: readonly boolean[], tso: boolean): number[] {
-  const owner = engine.state.atomicOwner();
+function enabledActors(engine: Engine, n: number, spin: SpinWatch, tso: boolean, eagerFlushes: boolean): number[] {
   const enabled: number[] = [];
   for (let a = 0; a < n; a++) {
-    const k = engine.pendingKind(a);
-    if (k === DONE || k === FAILED || paused[a]) continue;
-    if (owner !== NO_OWNER && owner !== a) continue;
-    if (k === OpKind.WAIT && engine.state.latch[engine.pendingTarget(a)] === 0) continue;
+    if (!runnable(engine, a, spin.asleep)) continue;
     enabled.push(a);
   }
   if (tso) {
     const quiet = enabled.length === 0;
     for (let a = 0; a < n; a++) {
-      if (engine.state.buffered(a) > 0 && (quiet || flushMatters(engine, n, a))) enabled.push(n + a);
+      if (engine.state.buffered(a) > 0 && (eagerFlushes || quiet || flushMatters(engine, n, a, spin))) enabled.push(n + a);
     }
   }
   return enabled;
 }
 
-/** Operations after which a pausing actor may see something new (a load or a fence changes nothing). */
-export function changesSharedState(k: number): boolean {
-  return k !== OpKind.LOAD && k !== OpKind.FENCE && k !== OpKind.PAUSE && k !== OpKind.NOTE;
+/** Not done, not failed, not asleep in a spin, not shut out by an atomic section, not waiting for an event nobody raised. */
+function runnable(engine: Engine, a: number, asleep: readonly boolean[]): boolean {
+  const k = engine.pendingKind(a);
+  if (k === DONE || k === FAILED || asleep[a]) return false;
+  const owner = engine.state.atomicOwner();
+  if (owner !== NO_OWNER && owner !== a) return false;
+  return !(k === OpKind.WAIT && engine.state.latch[engine.pendingTarget(a)] === 0);
 }
 
 /**
  * A flush of actor a's oldest store is offered only when it can change what someone observes:
  * another actor's next operation touches a field waiting in a's buffer, or another buffer holds a
- * store to the same field (their order decides the final value), or nothing else can run. Any
- * other flush commutes with the next step and stays enabled, so offering it later loses nothing
- * and spares the search the flushes nobody could tell apart.
+ * store to the same field (their order decides the final value), an actor asleep in a spin read a
+ * field waiting in a's buffer (the flush wakes it: under sc the store itself would have), or
+ * nothing else can run. Any other flush commutes with the next step and stays enabled, so offering
+ * it later loses nothing and spares the search the flushes nobody could tell apart.
  */
-function flushMatters(engine: Engine, n: number, a: number): boolean {
+function flushMatters(engine: Engine, n: number, a: number, spin: SpinWatch): boolean {
   const state = engine.state;
+  for (const f of state.layout.fields) if (state.bufferHas(a, f.id) && spin.wouldWake(f.id, a)) return true;
   for (let b = 0; b < n; b++) {
     if (b === a) continue;
     const k = engine.pendingKind(b);
@@ -188,6 +210,18 @@ function overtakes(engine: Engine, n: number, b: number): boolean {
   const field = engine.pendingTarget(b);
   for (let a = 0; a < n; a++) if (a !== b && engine.state.bufferHas(a, field)) return true;
   return false;
+}
+
+/** The flush choices (n + a, oldest first) after which actor b's next access overtakes no buffered store. */
+function flushesClearing(engine: Engine, n: number, b: number): number[] {
+  if (b >= n || !touchesField(engine.pendingKind(b))) return [];
+  const field = engine.pendingTarget(b);
+  const out: number[] = [];
+  for (let a = 0; a < n; a++) {
+    if (a === b) continue;
+    for (let j = engine.state.flushesToClear(a, field); j > 0; j--) out.push(n + a);
+  }
+  return out;
 }
 
 function firstFailure(engine: Engine, n: number): Violation | undefined {
@@ -210,18 +244,9 @@ function feed(observers: readonly { name: string; obs: Observer }[], engine: Eng
   return undefined;
 }
 
-function quiescence(engine: Engine, observers: readonly { name: string; obs: Observer }[], paused: readonly boolean[]): Violation | undefined {
+function quiescence(engine: Engine, observers: readonly { name: string; obs: Observer }[]): Violation | undefined {
   const instance: ModelInstance = engine.instance;
   const at = engine.trace.length;
-  const spinning = paused.findIndex((p, a) => p && engine.pendingKind(a) > 0);
-  if (spinning >= 0) {
-    const last = [...engine.trace].reverse().find((e) => e.actor === spinning && e.k === OpKind.LOAD);
-    return {
-      invariant: 'no-livelock',
-      at,
-      message: `${actorName(instance, spinning)} spins forever${last ? ` re-reading ${targetName(instance, OpKind.LOAD, last.t)} (${last.v})` : ''}: every other actor is done or blocked, so nothing can change what it waits for.`,
-    };
-  }
   for (let a = 0; a < instance.actors.length; a++) {
     if (engine.pendingKind(a) === OpKind.WAIT && engine.pendingValue(a) === 0) {
       const event = targetName(instance, OpKind.WAIT, engine.pendingTarget(a));

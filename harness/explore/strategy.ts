@@ -3,6 +3,7 @@
  * scheduler folder). A strategy prepares executions and picks the next actor among the enabled
  * ones; it never touches memory or actors.
  */
+import type { Footprint } from './footprint.ts';
 
 /** What a strategy sees at a scheduling point. */
 export interface Choice {
@@ -21,6 +22,20 @@ export interface Choice {
    * actor's buffered store to the same field (it reads a stale value, or its store lands first).
    */
   delays(actor: number): boolean;
+  /**
+   * Memory model tso: the flush choices that make every store the actor's next access would
+   * overtake visible first (empty when it overtakes nothing). Choosing them and then the actor is
+   * the schedule sc would run, at sc's cost.
+   */
+  flushesBefore(actor: number): readonly number[];
+  /**
+   * Memory model tso: whether flush choice c (a store buffer, numbered from `actors` on) holds a
+   * store that would wake an actor asleep in a spin on that field. Under sc the store itself
+   * would have woken it, so a search must be able to flush then, even while the writer runs on.
+   */
+  wakes(c: number): boolean;
+  /** What choice c touches in the current state (undefined for a done actor or an empty buffer). */
+  footprint(c: number): Footprint | undefined;
   /** OpKind of the actor's next operation (any actor, enabled or not; FLUSH for a flush choice). */
   kind(actor: number): number;
   /** Field, event or fence of the actor's next operation. */
@@ -33,12 +48,16 @@ export interface Choice {
   stateKey(): number | undefined;
   /** The pending operation of an actor as a person reads it ("driver load config.gen"). */
   label(actor: number): string;
+  /** Whether the step taken at index `step` of this execution emitted a note some invariant orders (Invariant.orders). */
+  noted(step: number): boolean;
 }
 
 export interface ExecutionSummary {
   /** The actor chosen at each step. */
   readonly decisions: readonly number[];
   readonly violated: boolean;
+  /** noted[i]: step i emitted a note some invariant orders (see Choice.noted). */
+  readonly noted?: readonly boolean[];
   /** The strategy abandoned the execution as redundant. */
   readonly pruned?: boolean;
 }
@@ -57,6 +76,12 @@ export interface Coverage {
 
 export interface Strategy {
   readonly name: string;
+  /**
+   * Memory model tso: offer every non-empty store buffer's flush at every step. Otherwise a flush
+   * is offered only when another actor is about to observe it (or nothing else can run), which
+   * loses nothing for searches that branch on every choice and spares them flushes nobody sees.
+   */
+  readonly eagerFlushes?: boolean;
   /** Prepares the next execution; false when there is none left. */
   next(): boolean;
   choose(choice: Choice): number;

@@ -1,10 +1,12 @@
 /**
  * `virtio-verify fuzz <target> [--variant V] [--seed N] [--time T] [--engine jsfuzz|builtin]
  * [--corpus DIR] [--differential] [--no-seeds] [--json]` and `virtio-verify corpus show FILE`.
- * Exit codes: 0 nothing found, 1 a finding (saved under reports/fuzz/), 2 bad usage.
+ * Exit codes: 0 nothing found, 1 a finding (saved under reports/fuzz/), 2 bad usage, 3 interrupted
+ * (SIGINT or SIGTERM: the run stops after its batch, ends jsfuzz's processes and reports).
  */
 import { readFileSync } from 'node:fs';
 import { parseChoice, parseDuration, parseInteger } from '../cli-args.ts';
+import { INTERRUPTED_EXIT } from '../core/interrupt.ts';
 import { UsageError } from '../core/model.ts';
 import type { FuzzResult, FuzzStatus } from './builtin.ts';
 import type { JsfuzzResult } from './jsfuzz.ts';
@@ -28,7 +30,7 @@ function line(s: FuzzStatus, label: string): string {
   return `fuzz ${label}  ${s.seconds.toFixed(1)}s  execs ${s.executions}  ${s.perSecond}/s  corpus ${s.corpus}  findings ${s.findings}`;
 }
 
-export async function fuzzCommand(rest: readonly string[], values: FuzzValues, out: (s: string) => void): Promise<number> {
+export async function fuzzCommand(rest: readonly string[], values: FuzzValues, out: (s: string) => void, signal?: AbortSignal): Promise<number> {
   const [name, ...extra] = rest;
   if (!name) throw new UsageError(`fuzz needs a target (${FUZZ_TARGETS.map((t) => t.name).join(', ')})`);
   if (extra.length) throw new UsageError(`fuzz takes one target, not ${rest.join(' ')}`);
@@ -40,9 +42,9 @@ export async function fuzzCommand(rest: readonly string[], values: FuzzValues, o
   const label = `${t.name}/${variant} (${engine})`;
   const tty = process.stderr.isTTY === true && !values.json;
   let lastQuiet = Date.now();
-  const control = { stop: false };
-  const onSigint = () => { control.stop = true; };
-  process.on('SIGINT', onSigint);
+  const control = { stop: signal?.aborted === true };
+  const onSignal = () => { control.stop = true; };
+  signal?.addEventListener('abort', onSignal, { once: true });
   let r: FuzzResult | JsfuzzResult;
   try {
     r = await runFuzz({
@@ -54,13 +56,13 @@ export async function fuzzCommand(rest: readonly string[], values: FuzzValues, o
       },
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    signal?.removeEventListener('abort', onSignal);
     if (tty) process.stderr.write('\n');
   }
   const findings = r.findingsList.map((f) => ({ oracle: f.oracle, location: f.location, message: f.message, steps: f.steps.length, originalSteps: f.originalSteps, afterMs: f.afterMs, afterExecutions: f.afterExecutions, file: f.file }));
   if (values.json) {
     out(JSON.stringify({
-      target: t.name, variant, engine, seed, verdict: findings.length ? 'violated' : 'passed', stoppedBy: r.stoppedBy, executions: r.executions,
+      target: t.name, variant, engine, seed, verdict: findings.length ? 'violated' : 'passed', stoppedBy: r.stoppedBy, interrupted: r.stoppedBy === 'signal', executions: r.executions,
       seconds: Number(r.seconds.toFixed(3)), perSecond: r.perSecond, corpus: r.corpus, features: r.features, corpusDir: r.corpusSaved, findings,
     }, null, 1));
   } else {
@@ -74,7 +76,8 @@ export async function fuzzCommand(rest: readonly string[], values: FuzzValues, o
       if (f.file) out(`  saved: ${f.file} (virtio-verify corpus show ${f.file})`);
     }
   }
-  return findings.length ? 1 : 0;
+  if (findings.length) return 1;
+  return r.stoppedBy === 'signal' ? INTERRUPTED_EXIT : 0;
 }
 
 export function corpusCommand(rest: readonly string[], values: FuzzValues, out: (s: string) => void): number {

@@ -8,6 +8,7 @@
  * file is read back as a stream, re-run, minimized and saved as a finding like the builtin's.
  */
 import { spawn } from 'node:child_process';
+import { track } from '../core/interrupt.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
@@ -55,10 +56,10 @@ export async function fuzzJsfuzz(t: FuzzTarget, o: FuzzOptions & { readonly work
   let coverage = 0;
   let corpusSize = seeds.length;
   let perSecond = 0;
-  const child = spawn(process.execPath, [cli, relative(work, bundle), relative(work, corpusDir), '--exact-artifact-path', crashFile, '--versifier', 'false'], {
+  const child = track(spawn(process.execPath, [cli, relative(work, bundle), relative(work, corpusDir), '--exact-artifact-path', crashFile, '--versifier', 'false'], {
     cwd: work, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VV_FUZZ_TARGET: t.name, VV_FUZZ_VARIANT: o.variant },
-  });
+  }), { group: true });
   let stoppedBy: FuzzResult['stoppedBy'] = 'time';
   const status = () => {
     const seconds = (Date.now() - start) / 1000;

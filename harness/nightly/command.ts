@@ -1,10 +1,11 @@
 /**
  * `virtio-verify nightly [--config FILE] [--budget 10m] [--shard i/n] [--out DIR] [--json]
- * [--require-complete]`: the CI suite. Writes reports/nightly.{junit.xml,json,md,html} and the
- * counterexamples under reports/counterexamples. Exit codes: 0 every job as expected, 1 a job not
- * as expected (or an error), 2 bad usage or a bad config, 3 interrupted, or incomplete where
- * completeness was required. SIGINT/SIGTERM stop the run and write the reports of what finished; a
- * second signal writes them at once and exits.
+ * [--require-complete] [--sarif FILE]`: the CI suite. Writes reports/nightly.{junit.xml,json,md,html}
+ * (and the SARIF file) and the counterexamples under reports/counterexamples. Exit codes: 0 every
+ * job as expected, 1 a job not as expected (or an error), 2 bad usage or a bad config, 3
+ * interrupted, or incomplete where completeness was required. SIGINT/SIGTERM stop the running job
+ * within a second and write the reports of what finished; a second signal writes them at once and
+ * exits 130 (SIGINT) or 143 (SIGTERM).
  */
 import { join, resolve } from 'node:path';
 import { parseDuration } from '../cli-args.ts';
@@ -16,15 +17,19 @@ import { Progress, type Stream } from './progress.ts';
 import { finalize, newRunState, runNightly, type RunState } from './run.ts';
 import { jsonSummary, makeReport, writeReports, type NightlyReport, type ReportFiles } from './summary.ts';
 import { countsText, headline, isBad } from '../report/nightly-common.ts';
+import { nightlyFindings, writeSarif } from '../report/sarif.ts';
+import { Interrupt } from '../core/interrupt.ts';
 
-const ALLOWED = new Set(['config', 'budget', 'shard', 'out', 'json', 'require-complete', 'help']);
+const ALLOWED = new Set(['config', 'budget', 'shard', 'out', 'json', 'require-complete', 'sarif', 'help']);
 
 export interface NightlyDeps {
   /** Where progress goes (stderr). */
   readonly stderr?: Stream;
   /** Tests inject a weakened check here. */
   readonly checkFn?: (o: CheckOptions) => Promise<CheckReport>;
-  /** Install SIGINT/SIGTERM handlers (the command line does; in-process tests may not). */
+  /** The process's SIGINT/SIGTERM (the command line's): the run stops on it and writes its reports. */
+  readonly interrupt?: Interrupt;
+  /** Without `interrupt`: install SIGINT/SIGTERM handlers of its own (default true; in-process tests say false). */
   readonly signals?: boolean;
   readonly cwd?: string;
 }
@@ -51,40 +56,36 @@ export async function nightlyCommand(args: readonly string[], values: Readonly<R
   const state = newRunState(jobs, budgetMs);
   const stderr = deps.stderr ?? process.stderr;
   const progress = new Progress(stderr);
-  const controller = new AbortController();
   const reportOf = (s: RunState) => makeReport(s, { config: configFile, shard, totalJobs: all.length, requireComplete });
+  const sarif = str('sarif');
+  const write = (report: NightlyReport) => {
+    const files = writeReports(report, reportsDir);
+    if (sarif !== undefined) writeSarif(resolve(cwd, sarif), nightlyFindings(report), `virtio-verify nightly${configFile ? ` --config ${configFile}` : ''}${shard ? ` --shard ${shard.index}/${shard.count}` : ''}`, cwd);
+    return files;
+  };
 
-  let signalled = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signalled++;
-    if (signalled === 1) {
-      progress.message(`nightly: ${sig}: stopping, then writing the reports of what finished (${sig} again to stop at once)`);
-      controller.abort();
-      return;
-    }
-    // A second signal: the running job may be deep in a long execution; write what there is and go.
+  // The command line passes its interrupt; on its own (deps.signals) the command installs one.
+  const own = deps.interrupt === undefined && (deps.signals ?? true) ? new Interrupt() : undefined;
+  const uninstall = own?.install();
+  const interrupt = deps.interrupt ?? own;
+  const onFirst = () => progress.message(`nightly: ${interrupt?.received ?? 'signal'}: stopping, then writing the reports of what finished (again to stop at once)`);
+  interrupt?.signal.addEventListener('abort', onFirst, { once: true });
+  // A second signal: the running job may be deep in a long execution; write what there is and go.
+  const removeLastWords = interrupt?.lastWords(() => {
     state.interrupted = true;
     finalize(state);
-    const report = reportOf(state);
-    writeReports(report, reportsDir);
-    stderr.write(`nightly: ${sig} again: reports written to ${shown(reportsDir, cwd)}; exit ${report.exitCode}\n`);
-    process.exit(report.exitCode);
-  };
-  const install = deps.signals ?? true;
-  if (install) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+    write(reportOf(state));
+    stderr.write(`nightly: signal again: reports written to ${shown(reportsDir, cwd)}; exit at once\n`);
+  });
   try {
-    await runNightly({ config, jobs, budgetMs, reportsDir, cwd, signal: controller.signal, progress, checkFn: deps.checkFn }, state);
+    await runNightly({ config, jobs, budgetMs, reportsDir, cwd, signal: interrupt?.signal, progress, checkFn: deps.checkFn }, state);
   } finally {
-    if (install) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    interrupt?.signal.removeEventListener('abort', onFirst);
+    removeLastWords?.();
+    uninstall?.();
   }
   const report = reportOf(state);
-  const files = writeReports(report, reportsDir);
+  const files = write(report);
   if (values.json === true) out(JSON.stringify({ ...jsonSummary(report), reports: files }, null, 1));
   else out(textSummary(report, files, cwd));
   return report.exitCode;

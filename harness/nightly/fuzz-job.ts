@@ -6,19 +6,13 @@
  */
 import { dirname } from 'node:path';
 import { runFuzz } from '../fuzz/run.ts';
+import { describeStep } from '../fuzz/stream.ts';
 import { shown, type FuzzJob } from './jobs.ts';
+import type { FuzzFindingOutcome } from '../report/nightly-types.ts';
 import type { JobResult, RunOptions } from './run.ts';
 
-export interface FuzzFindingOutcome {
-  readonly oracle: string;
-  readonly location: string;
-  readonly message: string;
-  /** Steps of the minimized stream. */
-  readonly steps: number;
-  /** The saved stream (as shown), and the command that prints it. */
-  readonly file?: string;
-  readonly showCommand?: string;
-}
+export type { FuzzFindingOutcome } from '../report/nightly-types.ts';
+
 
 export function fuzzRerun(j: FuzzJob): string {
   const parts = ['npx virtio-verify fuzz', j.target];
@@ -43,7 +37,7 @@ export async function runFuzzJob(job: FuzzJob, timeMs: number, o: RunOptions, no
   });
   const findings: FuzzFindingOutcome[] = r.findingsList.map((f) => {
     const file = f.file && shown(f.file, o.cwd);
-    return { oracle: f.oracle, location: f.location, message: f.message, steps: f.steps.length, file, showCommand: file && `npx virtio-verify corpus show ${file}` };
+    return { oracle: f.oracle, location: f.location, message: f.message, steps: f.steps.length, file, showCommand: file && `npx virtio-verify corpus show ${file}`, stream: f.steps.map(describeStep) };
   });
   const figures = `${r.executions} executions in ${r.seconds.toFixed(1)} s, corpus ${r.corpus}`;
   const base = { job, seconds: (now() - t0) / 1000, budgetMs: timeMs, executions: r.executions, findings, rerunCommand: fuzzRerun(job) };

@@ -9,96 +9,19 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../../models/index.ts';
 import { expectedUnder } from '../check.ts';
-import { resolveParams, variantInfo, type Expectation, type MemoryModel, type Params } from '../core/model.ts';
-import type { EngineKind } from '../engine/engine.ts';
+import { resolveParams, variantInfo, type Expectation, type MemoryModel } from '../core/model.ts';
 import { HARNESS_INVARIANTS } from '../explore/execution.ts';
-import type { FuzzEngine } from '../fuzz/run.ts';
+import { qualifiers, validateQualifiers, type CheckJob, type FuzzJob, type Job, type ReplayJob, type ValidateJob } from '../report/nightly-types.ts';
 import { roleSpec } from '../adapters/schemes.ts';
 import { implKind } from '../validate.ts';
 import type { MemorySpec, NightlyConfig, ValidateEntry } from './config.ts';
 
-export interface CheckJob {
-  readonly kind: 'check';
-  /** Position in the full, unsharded list. */
-  readonly index: number;
-  readonly id: string;
-  readonly model: string;
-  readonly variant: string;
-  /** Only the parameters the config set (the rest are the model's defaults). */
-  readonly params: Params;
-  readonly engine: EngineKind;
-  readonly memory: MemoryModel;
-  readonly strategy: string;
-  readonly preemptions?: number;
-  readonly seed?: number;
-  readonly executions?: number;
-  readonly capMs?: number;
-  readonly weight: number;
-  /** What the variant must give under this memory model. */
-  readonly expect: Expectation;
-  /** The expectation was set in the config, not taken from the model. */
-  readonly expectOverridden: boolean;
-  /** The model's invariants and the harness's own, in order: one JUnit test case each. */
-  readonly invariants: readonly string[];
-  readonly description: string;
-  readonly recreates?: string;
-}
+export { qualifiers, validateQualifiers, type CheckJob, type FuzzJob, type Job, type ReplayJob, type ValidateJob };
 
-export interface ReplayJob {
-  readonly kind: 'replay';
-  readonly index: number;
-  readonly id: string;
-  readonly file: string;
-  readonly engine: EngineKind;
-}
-
-/** A third-party implementation validated in place of one role of a scheme (harness/validate.ts). */
-export interface ValidateJob {
-  readonly kind: 'validate';
-  readonly index: number;
-  readonly id: string;
-  /** As the config wrote it, and as validate is given it (paths absolute). */
-  readonly impl: string;
-  readonly resolved: string;
-  readonly role: 'driver' | 'device';
-  readonly scheme: string;
-  readonly memory: MemoryModel;
-  readonly engine?: EngineKind;
-  readonly preemptions?: number;
-  readonly params: Params;
-  readonly capMs?: number;
-  readonly weight: number;
-  /** Added to its counterexample files' names when another job would write the same names. */
-  readonly fileTag?: string;
-}
-
-/** A run of the builtin (or jsfuzz) engine on a fuzz target for a fixed time (harness/fuzz/run.ts). */
-export interface FuzzJob {
-  readonly kind: 'fuzz';
-  readonly index: number;
-  readonly id: string;
-  readonly target: string;
-  readonly variant: string;
-  readonly engine: FuzzEngine;
-  readonly seed: number;
-  readonly timeMs: number;
-  readonly corpus?: string;
-}
-
-export type Job = CheckJob | ReplayJob | ValidateJob | FuzzJob;
 
 /** A fuzz job's time when its entry gives none (the fuzz command's default). */
 export const DEFAULT_FUZZ_MS = 60_000;
 
-/** The qualifiers that tell jobs of one variant apart: "tso", "threads", "updates=3", "random seed 7". */
-export function qualifiers(j: Pick<CheckJob, 'memory' | 'engine' | 'params' | 'strategy' | 'seed' | 'preemptions'>): string[] {
-  const q: string[] = [j.memory];
-  if (j.engine !== 'inline') q.push(j.engine);
-  for (const [k, v] of Object.entries(j.params)) q.push(`${k}=${v}`);
-  if (j.strategy !== 'dfs') q.push(j.seed === undefined ? j.strategy : `${j.strategy} seed ${j.seed}`);
-  if (j.preemptions !== undefined) q.push(`preemptions ${j.preemptions}`);
-  return q;
-}
 
 /**
  * "auto" for a validate entry: sc and tso when the role makes memory accesses (C, WebAssembly, a
@@ -118,11 +41,6 @@ function validateMemories(v: ValidateEntry, spec: MemorySpec): MemoryModel[] {
   }
 }
 
-/** "sc", "tso", "threads", "updates=3", "preemptions 1": what tells validate jobs of one implementation apart. */
-export function validateQualifiers(j: Pick<ValidateJob, 'memory' | 'engine' | 'params' | 'preemptions'>): string[] {
-  // The engine shows only when the entry names one: otherwise validate picks it by the kind of file.
-  return qualifiers({ ...j, engine: j.engine ?? 'inline', strategy: 'dfs' });
-}
 
 function memoriesFor(spec: MemorySpec, expect: Expectation): MemoryModel[] {
   if (spec !== 'auto') return [...spec];

@@ -8,16 +8,9 @@
 import type { Job } from './jobs.ts';
 import type { JobResult, ProgressSink } from './run.ts';
 import { durationText, jobTitle as name } from '../report/nightly-common.ts';
+import { StatusLine, type Stream } from '../report/status-line.ts';
 
-export interface Stream {
-  write(s: string): unknown;
-  readonly isTTY?: boolean;
-  readonly columns?: number;
-}
-
-export function isInteractive(stream: Stream, env: NodeJS.ProcessEnv = process.env): boolean {
-  return stream.isTTY === true && !(env.CI && env.CI !== 'false' && env.CI !== '0');
-}
+export type { Stream } from '../report/status-line.ts';
 
 const TAG: Record<JobResult['status'], string> = {
   ok: 'ok', failed: 'FAILED', error: 'ERROR', incomplete: 'incomplete', interrupted: 'interrupted', skipped: 'skipped',
@@ -34,11 +27,14 @@ export class Progress implements ProgressSink {
   private current?: { job: Job; position: number; since: number; executions: number };
   private lastHeartbeat = 0;
   private readonly outcomes = new Map<Job, JobResult['status']>();
-  private statusShown = false;
-  private readonly interactive: boolean;
+  private readonly statusLine: StatusLine;
 
   constructor(private readonly stream: Stream, interactive?: boolean, private readonly heartbeatMs = 30_000) {
-    this.interactive = interactive ?? isInteractive(stream);
+    this.statusLine = new StatusLine(stream, interactive);
+  }
+
+  private get interactive(): boolean {
+    return this.statusLine.interactive;
   }
 
   start(jobs: readonly Job[], deadline: number): void {
@@ -104,20 +100,13 @@ export class Progress implements ProgressSink {
   }
 
   private clearStatus(): void {
-    if (this.interactive && this.statusShown) {
-      this.stream.write('\r\x1b[2K');
-      this.statusShown = false;
-    }
+    this.statusLine.clear();
   }
 
   private status(): void {
     if (!this.interactive || !this.current) return;
     const c = this.current;
     const left = Math.max(0, this.deadline - Date.now());
-    let s = `[${this.done}/${this.total} done, ${this.notOk} not ok] running ${name(c.job)} · ${c.executions} executions · ${((Date.now() - c.since) / 1000).toFixed(0)} s · ${durationText(left)} left in the budget`;
-    const cols = this.stream.columns ?? 120;
-    if (s.length > cols - 1) s = `${s.slice(0, cols - 2)}…`;
-    this.stream.write(`\r\x1b[2K${s}`);
-    this.statusShown = true;
+    this.statusLine.show(`[${this.done}/${this.total} done, ${this.notOk} not ok] running ${name(c.job)} · ${c.executions} executions · ${((Date.now() - c.since) / 1000).toFixed(0)} s · ${durationText(left)} left in the budget`);
   }
 }

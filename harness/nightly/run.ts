@@ -10,49 +10,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findModel } from '../../models/index.ts';
 import { check, expectedUnder, meets, type CheckOptions, type CheckReport } from '../check.ts';
-import { UsageError, variantInfo, type Expectation } from '../core/model.ts';
-import { counterexampleName, loadCounterexample, type Counterexample } from '../report/counterexample.ts';
+import { Interrupted, turn } from '../core/interrupt.ts';
+import { UsageError, variantInfo } from '../core/model.ts';
+import { addToCorpus, counterexampleName, loadCounterexample, type Counterexample } from '../report/counterexample.ts';
 import { replay } from '../replay.ts';
 import type { NightlyConfig } from './config.ts';
-import { fuzzRerun, runFuzzJob, type FuzzFindingOutcome } from './fuzz-job.ts';
+import { fuzzRerun, runFuzzJob } from './fuzz-job.ts';
 import { checkCommand, shown, type CheckJob, type Job, type ReplayJob } from './jobs.ts';
-import { runValidateJob, validateRerun, type InvariantOutcome } from './validate-job.ts';
+import { runValidateJob, validateRerun } from './validate-job.ts';
+import type { JobResult } from '../report/nightly-types.ts';
 
-export type JobStatus = 'ok' | 'failed' | 'error' | 'incomplete' | 'interrupted' | 'skipped';
+export type { FailureType, JobResult, JobStatus } from '../report/nightly-types.ts';
 
-/** Why a job failed, as JUnit's failure type. */
-export type FailureType = 'mutant-not-caught' | 'unexpected-violation' | 'wrong-invariant' | 'not-reproduced' | 'regression' | 'fuzz-finding' | 'error';
 
-export interface JobResult {
-  readonly job: Job;
-  readonly status: JobStatus;
-  /** One line for people: what happened. */
-  readonly summary: string;
-  readonly failure?: { readonly type: FailureType; readonly message: string };
-  /** Wall-clock seconds, shrinking and saving included. */
-  readonly seconds: number;
-  /** The share of the budget the check was given. */
-  readonly budgetMs?: number;
-  readonly verdict?: 'passed' | 'violated';
-  readonly invariant?: string;
-  readonly complete?: boolean;
-  readonly budgetExhausted?: boolean;
-  readonly coverage?: string;
-  readonly executions?: number;
-  readonly steps?: number;
-  readonly counterexample?: Counterexample;
-  /** The saved counterexample file, as a path relative to the working directory when it is inside it. */
-  readonly counterexampleFile?: string;
-  readonly replayCommand?: string;
-  /** The command that runs this check again by hand. */
-  readonly rerunCommand?: string;
-  /** For a replay: the expectation the file is held to. */
-  readonly expect?: Expectation;
-  /** For a validate job: each invariant's outcome. */
-  readonly invariants?: readonly InvariantOutcome[];
-  /** For a fuzz job: what it found. */
-  readonly findings?: readonly FuzzFindingOutcome[];
-}
 
 export interface ProgressSink {
   start(jobs: readonly Job[], deadline: number): void;
@@ -91,9 +61,6 @@ export interface RunState {
   finishedAt?: Date;
 }
 
-export class Interrupted extends Error {
-  constructor() { super('interrupted'); }
-}
 
 export function newRunState(jobs: readonly Job[], budgetMs: number): RunState {
   return { jobs, results: jobs.map(() => undefined), startedAt: new Date(), budgetMs, interrupted: false };
@@ -125,6 +92,8 @@ export async function runNightly(o: RunOptions, state: RunState = newRunState(o.
   const positions = new Map(order.map(({ job }, k) => [job, k + 1]));
   for (const { job, i } of order) {
     const position = positions.get(job)!;
+    // A job may finish without ever yielding to the event loop: let a signal that came be handled.
+    await turn();
     if (o.signal?.aborted) {
       state.interrupted = true;
       break;
@@ -157,6 +126,7 @@ export async function runNightly(o: RunOptions, state: RunState = newRunState(o.
   });
   let retryWeight = retries.reduce((s, { job }) => s + weightOf(job), 0);
   for (const { job, i } of retries) {
+    await turn();
     if (o.signal?.aborted || state.interrupted) break;
     const first = state.results[i]!;
     const w = weightOf(job);
@@ -184,7 +154,7 @@ async function runJob(job: Job, budgetMs: number | undefined, o: RunOptions, now
       case 'check': return await runCheck(job, budgetMs!, o, now);
       case 'validate': return await runValidateJob(job, budgetMs!, o, now, progressOf(job, o));
       case 'fuzz': return await runFuzzJob(job, budgetMs!, o, now);
-      default: return await runReplay(job, o.cwd);
+      default: return await runReplay(job, o.cwd, o.signal);
     }
   } catch (e) {
     const seconds = (now() - t0) / 1000;
@@ -262,8 +232,9 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
   const r = await (o.checkFn ?? check)({
     model: job.model, variant: job.variant, params: job.params, engine: job.engine, memory: job.memory, strategy: job.strategy,
     preemptions: job.preemptions, seed: job.seed, executions: job.executions, budgetMs,
-    onProgress: progressOf(job, o),
+    onProgress: progressOf(job, o), signal: o.signal,
   });
+  if (r.interrupted && r.verdict === 'passed') throw new Interrupted();
   // A signal that came during the last stretch still stops the run after this job.
   const base = {
     job, seconds: (now() - t0) / 1000, budgetMs, verdict: r.verdict, invariant: r.invariant, complete: r.complete,
@@ -276,7 +247,8 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
     const path = join(o.reportsDir, 'counterexamples', counterexampleFileName(c, job));
     save(c, path);
     const asExpected = meets(expect, r.verdict, r.invariant);
-    if (!asExpected && o.config.corpus?.save) save(c, join(o.config.corpus.save, counterexampleFileName(c, job)));
+    // Added to the corpus folder, never over a file there (the same schedule is not written twice).
+    if (!asExpected && o.config.corpus?.save) addToCorpus(c, o.config.corpus.save);
     const file = shown(path, o.cwd);
     const withCx = { ...base, counterexample: c, counterexampleFile: file, replayCommand: `npx virtio-verify replay ${file}` };
     if (asExpected) return { ...withCx, status: 'ok', summary: `caught: violated ${r.invariant} (${figures})` };
@@ -308,7 +280,7 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
  * that must pass (a reference whose bug was fixed) must not: the replay then shows no violation, or
  * its schedule no longer applies because the code changed.
  */
-async function runReplay(job: ReplayJob, cwd: string): Promise<JobResult> {
+async function runReplay(job: ReplayJob, cwd: string, signal: AbortSignal | undefined): Promise<JobResult> {
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
   const c = loadCounterexample(job.file);
@@ -320,7 +292,8 @@ async function runReplay(job: ReplayJob, cwd: string): Promise<JobResult> {
   const who = c.implementation ? `${c.implementation.impl} as the ${c.implementation.role} of ${c.model}` : `${c.model}/${c.variant}`;
   let r;
   try {
-    r = await replay(c, engine);
+    r = await replay(c, engine, signal);
+    if (r.interrupted) throw new Interrupted();
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     if (expect.verdict === 'passed') return { ...base, status: 'ok', seconds: seconds(), summary: `fixed: the schedule no longer applies (${e.message})` };

@@ -7,28 +7,14 @@ import { join } from 'node:path';
 import { renderHtml } from '../report/html.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderMarkdown } from '../report/markdown.ts';
-import type { JobResult, JobStatus, RunState } from './run.ts';
-import { qualifiers } from './jobs.ts';
+import { qualifiers, type JobResult, type JobStatus, type NightlyReport } from '../report/nightly-types.ts';
+import type { RunState } from './run.ts';
+
+export type { NightlyReport } from '../report/nightly-types.ts';
 
 export const SUMMARY_FORMAT = 'virtio-verify-nightly';
 export const SUMMARY_VERSION = 1;
 
-export interface NightlyReport {
-  /** The config file, or undefined for the built-in default suite. */
-  readonly config?: string;
-  readonly shard?: { readonly index: number; readonly count: number };
-  /** Jobs in the whole suite (all shards). */
-  readonly totalJobs: number;
-  readonly budgetMs: number;
-  readonly requireComplete: boolean;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly seconds: number;
-  readonly interrupted: boolean;
-  readonly exitCode: number;
-  readonly counts: Readonly<Record<JobStatus, number>> & { readonly jobs: number };
-  readonly results: readonly JobResult[];
-}
 
 export const STATUSES: readonly JobStatus[] = ['ok', 'failed', 'error', 'incomplete', 'interrupted', 'skipped'];
 

@@ -5,22 +5,13 @@
  * implementation again). An external command's finding is a message exchange, kept in the report.
  */
 import { dirname } from 'node:path';
-import type { Counterexample } from '../report/counterexample.ts';
-import { saveFindings, validate, type InvariantStatus } from '../validate.ts';
+import type { InvariantOutcome } from '../report/nightly-types.ts';
+import { saveFindings, validate } from '../validate.ts';
+
+export type { InvariantOutcome } from '../report/nightly-types.ts';
 import { shown, type ValidateJob } from './jobs.ts';
 import type { JobResult, RunOptions } from './run.ts';
 
-/** One invariant of a validate job: a JUnit test case. */
-export interface InvariantOutcome {
-  readonly name: string;
-  readonly status: InvariantStatus;
-  readonly counterexample?: Counterexample;
-  /** The saved counterexample file (as shown: relative to the working directory when inside it). */
-  readonly file?: string;
-  readonly replayCommand?: string;
-  /** An external command's finding: what went wrong and the messages exchanged up to there. */
-  readonly finding?: { readonly message: string; readonly exchange: readonly string[] };
-}
 
 /** The validate command line that runs this job again by hand (from the working directory). */
 export function validateRerun(j: ValidateJob, cwd: string): string {
@@ -40,6 +31,7 @@ export async function runValidateJob(
   const t0 = now();
   const r = await validate({
     impl: job.resolved, role: job.role, scheme: job.scheme, memory: job.memory, engine: job.engine, preemptions: job.preemptions, params: job.params, budgetMs, onProgress,
+    signal: o.signal,
   });
   // reportsDir is <out>/reports; validate writes under <out>/reports/counterexamples as the command does.
   const files = new Map(saveFindings(r, dirname(o.reportsDir), job.fileTag).map((f) => [f.invariant, shown(f.file, o.cwd)]));
@@ -59,6 +51,7 @@ export async function runValidateJob(
     const message = `${job.impl} as the ${job.role} of ${job.scheme} violates ${violated.map((i) => i.name).join(', ')}${job.memory === 'tso' ? ' under tso' : ''}`;
     return { ...base, status: 'failed', summary: `DOES NOT CONFORM: violates ${violated.map((i) => i.name).join(', ')} (${figures})`, failure: { type: 'unexpected-violation', message } };
   }
+  if (r.interrupted) return { ...base, status: 'interrupted', summary: `interrupted: no violation in ${figures}` };
   if (r.complete) return { ...base, status: 'ok', summary: `conforms${r.kind === 'process' ? '' : ' within the explored bound'} (${figures})` };
   return { ...base, status: 'incomplete', summary: `conforms so far, INCOMPLETE${r.budgetExhausted ? ' (its budget share ran out)' : ''} (${figures})` };
 }

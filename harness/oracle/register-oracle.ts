@@ -39,6 +39,8 @@ export function registerInvariant(spec: RegisterSpec): Invariant {
     name: spec.name,
     protects: spec.protects,
     kind: spec.kind,
+    // The read and update windows are judged by where these notes fall relative to each other.
+    orders: [spec.updateBegin, spec.updateEnd, spec.readBegin, spec.readAccept],
     observe(ctx) {
       const history = new VersionHistory(spec.initial(ctx));
       const visibility = new StoreVisibility(ctx);

@@ -3,7 +3,8 @@
  * ("driver", "load config.gen"), not indices, so a saved schedule says exactly where it stops
  * applying when a model changes. The trace is stored too, so a replay can prove it is identical.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { actorName, opLabel, targetName } from '../core/describe.ts';
 import { UsageError, type MemoryModel, type ModelInstance, type Params, type TraceEntry } from '../core/model.ts';
@@ -49,10 +50,14 @@ export interface Counterexample {
   readonly implementation?: Implementation;
 }
 
-/** `--impl` as given (a path relative to where validate ran) and the role it played. */
+/**
+ * `--impl` as given (a path relative to where validate ran) and the role it played; `path` is the
+ * file's absolute path, so that the counterexample replays from any directory.
+ */
 export interface Implementation {
   readonly impl: string;
   readonly role: string;
+  readonly path?: string;
 }
 
 export interface Provenance {
@@ -106,16 +111,60 @@ export function counterexampleName(c: Pick<Counterexample, 'model' | 'variant' |
   return `${c.model}.${c.variant}.${c.invariant}${c.memory === 'sc' ? '' : `.${c.memory}`}.json`;
 }
 
-/** Writes the file under reports/counterexamples and a copy under corpus/counterexamples; returns the first path. */
-export function saveCounterexample(c: Counterexample, root: string): string[] {
-  const name = counterexampleName(c);
-  const paths = [join(root, 'reports', 'counterexamples', name), join(root, 'corpus', 'counterexamples', name)];
-  const text = `${JSON.stringify(c, null, 1)}\n`;
-  for (const p of paths) {
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, text);
+/** Writes this run's file under <root>/reports/counterexamples (replacing the last run's); returns its path. */
+export function saveCounterexample(c: Counterexample, root: string): string {
+  const path = join(root, 'reports', 'counterexamples', counterexampleName(c));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, counterexampleText(c));
+  return path;
+}
+
+export function counterexampleText(c: Counterexample): string {
+  return `${JSON.stringify(c, null, 1)}\n`;
+}
+
+/**
+ * What makes two counterexamples the same regression test: what ran (model, variant, parameters,
+ * memory model, implementation) and the schedule. The engine, seed and figures do not matter: the
+ * same schedule gives the same trace on either engine.
+ */
+function sameTest(c: Pick<Counterexample, 'model' | 'variant' | 'params' | 'memory' | 'invariant' | 'schedule' | 'implementation'>): string {
+  const params = Object.keys(c.params).sort().map((k) => [k, c.params[k]]);
+  const impl = c.implementation ? [c.implementation.role, c.implementation.path ?? c.implementation.impl] : null;
+  return JSON.stringify([c.model, c.variant, params, c.memory, c.invariant, impl, c.schedule.map((s) => [s.actor, s.op])]);
+}
+
+/**
+ * Adds a counterexample to a corpus folder without touching what is there: a file already holding
+ * the same test is kept as it is (and named); otherwise the file gets the usual name, or, when a
+ * different counterexample has that name, the name with a hash of the schedule. The corpus is the
+ * union of what every run found.
+ */
+export function addToCorpus(c: Counterexample, dir: string): { path: string; added: boolean } {
+  const key = sameTest(c);
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      let other: unknown;
+      try { other = JSON.parse(readFileSync(join(dir, name), 'utf8')); } catch { continue; }
+      const o = other as Partial<Counterexample>;
+      if (o?.format === FORMAT && Array.isArray(o.schedule) && typeof o.params === 'object' && o.params !== null && sameTest(o as Counterexample) === key) {
+        return { path: join(dir, name), added: false };
+      }
+    }
   }
-  return paths;
+  mkdirSync(dir, { recursive: true });
+  const plain = counterexampleName(c);
+  const hashed = plain.replace(/\.json$/, `.${createHash('sha256').update(key).digest('hex').slice(0, 10)}.json`);
+  for (const name of [plain, hashed]) {
+    const path = join(dir, name);
+    try {
+      writeFileSync(path, counterexampleText(c), { flag: 'wx' });
+      return { path, added: true };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  throw new Error(`${join(dir, hashed)} exists and holds another counterexample`);
 }
 
 /** Reads and validates a counterexample file; anything it does not understand is a UsageError. */
@@ -158,7 +207,9 @@ function validate(data: unknown, path: string): Counterexample {
   }
   if (o.implementation !== undefined) {
     const i = o.implementation as Record<string, unknown> | null;
-    if (typeof i !== 'object' || i === null || typeof i.impl !== 'string' || typeof i.role !== 'string') bad('field implementation must be {impl, role}');
+    if (typeof i !== 'object' || i === null || typeof i.impl !== 'string' || typeof i.role !== 'string' || (i.path !== undefined && typeof i.path !== 'string')) {
+      bad('field implementation must be {impl, role, path}');
+    }
   }
   return o as unknown as Counterexample;
 }

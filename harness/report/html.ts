@@ -4,9 +4,7 @@
  * the fields it wrote, and its sequence diagram (sequence.ts). Jobs not as expected come first and
  * open; counterexamples of mutants caught as expected are folded.
  */
-import type { NightlyReport } from '../nightly/summary.ts';
-import type { JobResult } from '../nightly/run.ts';
-import type { CheckJob } from '../nightly/jobs.ts';
+import type { CheckJob, JobResult, NightlyReport } from './nightly-types.ts';
 import type { Counterexample } from './counterexample.ts';
 import { traceExcerpt } from './junit.ts';
 import { checkResults, counterexamplesOf, countsText, durationText, expectText, headline, isBad, jobTitle, matrixColumn, STATUS_LABEL, type ShownCounterexample } from './nightly-common.ts';

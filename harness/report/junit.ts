@@ -5,9 +5,7 @@
  * the invariant violated, with the explanation, the trace and the replay command. Invariants the
  * exploration did not evaluate to the end (it stops at the first violation) are skipped.
  */
-import { validateQualifiers, type CheckJob, type ValidateJob } from '../nightly/jobs.ts';
-import type { JobResult } from '../nightly/run.ts';
-import type { NightlyReport } from '../nightly/summary.ts';
+import { validateQualifiers, type CheckJob, type JobResult, type NightlyReport, type ValidateJob } from './nightly-types.ts';
 import { qualifierText } from './nightly-common.ts';
 import { renderTrace } from './text.ts';
 

@@ -3,8 +3,7 @@
  * as expected with its explanation and replay command, what did not finish, and the verdict matrix.
  * GitHub caps a step summary at 1 MiB; long explanations and traces are cut well below that.
  */
-import type { NightlyReport } from '../nightly/summary.ts';
-import type { JobResult } from '../nightly/run.ts';
+import type { JobResult, NightlyReport } from './nightly-types.ts';
 import { checkResults, counterexamplesOf, countsText, durationText, expectText, headline, isBad, jobTitle, matrixColumn } from './nightly-common.ts';
 import { renderTrace } from './text.ts';
 import { traceExcerpt } from './junit.ts';

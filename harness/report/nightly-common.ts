@@ -1,9 +1,7 @@
 /** What the nightly's report formats share: how a status, an expectation and a job are named. */
 import type { Expectation } from '../core/model.ts';
 import type { Counterexample } from './counterexample.ts';
-import { qualifiers, type CheckJob, type Job } from '../nightly/jobs.ts';
-import type { JobResult, JobStatus } from '../nightly/run.ts';
-import type { NightlyReport } from '../nightly/summary.ts';
+import { qualifiers, type CheckJob, type Job, type JobResult, type JobStatus, type NightlyReport } from './nightly-types.ts';
 
 export const STATUS_LABEL: Readonly<Record<JobStatus, string>> = {
   ok: 'as expected',

@@ -110,7 +110,7 @@ class DriverRules {
 export async function runProcessDriver(argv: readonly string[], o: ProcessOptions = {}): Promise<ProcessSessionResult<ProcessDriverRule>> {
   const timeoutMs = o.timeoutMs ?? 2000;
   const queues = o.queues ?? 2;
-  const peer = new Peer(argv, o.memoryLimitMb);
+  const peer = new Peer(argv, { memoryLimitMb: o.memoryLimitMb, maxSize: MAX_MSG, signal: o.signal });
   const dev = new VirtioMsgDevice({ ...deviceOptions({ queues }), devNum: 0 });
   const rules = new DriverRules(queues);
   const exchange: string[] = [];
@@ -165,6 +165,7 @@ export async function runProcessDriver(argv: readonly string[], o: ProcessOption
   } finally {
     await peer.close();
   }
+  if (peer.interrupted) return { judged: [], messages, stderr: peer.stderr, interrupted: true };
   // A driver's rules concern the whole exchange: after a finding cut it short, none is established.
   const judged = finding === undefined ? PROCESS_DRIVER_RULES.map((r) => r.name) : [];
   return { finding, judged, messages, stderr: peer.stderr, couldNotRun: peer.couldNotRun };

@@ -10,8 +10,9 @@
  * message is a finding with the exchange that led there, never an error of the tool.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { describeMessage, directionOf, encode, frames, isResponseTo, tryDecode } from '../../msg/codec.ts';
-import { STATUS, type Message } from '../../msg/types.ts';
+import { track } from '../../core/interrupt.ts';
+import { describeMessage, directionOf, encode, frames, isResponseTo, peekHeader, tryDecode } from '../../msg/codec.ts';
+import { HEADER_BYTES, STATUS, type Message } from '../../msg/types.ts';
 import { MAX_MSG, QUEUE_SIZE, queueAddrs } from '../../../models/transport-msg/layout.ts';
 import { driverOptions } from '../../../models/transport-msg/index.ts';
 import { VirtioMsgDriver, type Operation } from '../../../models/transport-msg/reference/driver.ts';
@@ -46,6 +47,8 @@ export interface ProcessSessionResult<R extends string = ProcessRule> {
   readonly stderr: string;
   /** The command could not be started (bad input rather than a finding). */
   readonly couldNotRun?: string;
+  /** The session was stopped by its abort signal (SIGINT, SIGTERM): the process was ended, nothing was judged from then on. */
+  readonly interrupted?: boolean;
 }
 
 export interface ProcessOptions {
@@ -58,6 +61,8 @@ export interface ProcessOptions {
    * ranges (Node, Java, Go) need a generous value. Default: no limit.
    */
   readonly memoryLimitMb?: number;
+  /** Ends the process and the session (SIGINT, SIGTERM). */
+  readonly signal?: AbortSignal;
 }
 
 /** How long the first answer may take at least (the process starts up). */
@@ -74,16 +79,26 @@ export type Arrival = { kind: 'frame'; bytes: Uint8Array } | { kind: 'gone'; why
 export class Peer {
   private readonly child: ChildProcessWithoutNullStreams;
   private buffer = new Uint8Array(0);
+  private readonly maxSize: number;
   private readonly arrivals: Arrival[] = [];
   private waiter: (() => void) | undefined;
   private gone: string | undefined;
   stderr = '';
   /** Set when the command could not be started at all (no such program). */
   couldNotRun: string | undefined;
+  /** The abort signal ended the process. */
+  interrupted = false;
 
-  constructor(argv: readonly string[], memoryLimitMb: number | undefined) {
-    const full = memoryLimitMb === undefined ? argv : ['prlimit', `--as=${memoryLimitMb * 1024 * 1024}`, '--', ...argv];
-    this.child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
+  /** `maxSize`: the most bytes a message may have; a header announcing more is not a message (debug text, garbage). */
+  constructor(argv: readonly string[], o: { memoryLimitMb?: number; maxSize: number; signal?: AbortSignal }) {
+    const full = o.memoryLimitMb === undefined ? argv : ['prlimit', `--as=${o.memoryLimitMb * 1024 * 1024}`, '--', ...argv];
+    this.maxSize = o.maxSize;
+    this.child = track(spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], shell: false }));
+    if (o.signal) {
+      const stop = () => { this.interrupted = true; this.child.kill('SIGKILL'); };
+      if (o.signal.aborted) stop(); else o.signal.addEventListener('abort', stop, { once: true });
+      this.child.once('close', () => o.signal!.removeEventListener('abort', stop));
+    }
     this.child.on('error', (e) => { this.couldNotRun = e.message; this.end(`it could not run: ${e.message}`); });
     // 'close', not 'exit': by then everything it wrote on stdout has been read.
     this.child.on('close', (code, signal) => this.end(signal ? `it was killed by ${signal}` : `it exited with code ${code}`, code === 0));
@@ -100,6 +115,12 @@ export class Peer {
       const f = frames(joined);
       for (const bytes of f.frames) this.push({ kind: 'frame', bytes: bytes.slice() });
       this.buffer = f.rest.slice();
+      // Waiting for the rest of a "message" no message can be as long as would only end in a timeout.
+      const size = this.buffer.length >= HEADER_BYTES ? peekHeader(this.buffer).msgSize : 0;
+      if (size > this.maxSize) {
+        this.push({ kind: 'garbage', why: `a header announcing msg_size ${size}, more than the ${this.maxSize} bytes a message may have (${describeBytes(this.buffer)}${printable(this.buffer)})` });
+        this.buffer = new Uint8Array(0);
+      }
     } catch (e) {
       this.push({ kind: 'garbage', why: (e as Error).message });
       this.buffer = new Uint8Array(0);
@@ -125,6 +146,7 @@ export class Peer {
   /** The next arrival, or undefined after `timeoutMs`. */
   async next(timeoutMs: number): Promise<Arrival | undefined> {
     if (this.arrivals.length) return this.arrivals.shift();
+    if (this.gone !== undefined) return undefined;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => { this.waiter = undefined; resolve(); }, timeoutMs);
       this.waiter = () => { clearTimeout(timer); this.waiter = undefined; resolve(); };
@@ -164,15 +186,17 @@ export function describeBytes(bytes: Uint8Array): string {
   return `${bytes.length} bytes: ${Array.from(bytes.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join(' ')}${bytes.length > 16 ? ' ...' : ''}`;
 }
 
-/** Splits a command line on blanks (no shell, no quoting): "python3 dev.py --x" -> [python3, dev.py, --x]. */
-export function commandArgv(command: string): string[] {
-  return command.trim().split(/\s+/).filter((s) => s.length > 0);
+/** `, text "hello"` when the bytes read as text (a process printing debug output on stdout). */
+function printable(bytes: Uint8Array): string {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.slice(0, 40));
+  return /^[\x20-\x7e\t\r\n]+$/.test(text) ? `, text ${JSON.stringify(text)}` : '';
 }
+
 
 export async function runProcessDevice(argv: readonly string[], o: ProcessOptions = {}): Promise<ProcessSessionResult> {
   const timeoutMs = o.timeoutMs ?? 2000;
   const queues = o.queues ?? 2;
-  const peer = new Peer(argv, o.memoryLimitMb);
+  const peer = new Peer(argv, { memoryLimitMb: o.memoryLimitMb, maxSize: MAX_MSG, signal: o.signal });
   const drv = new VirtioMsgDriver(driverOptions());
   const exchange: string[] = [];
   const judged = new Set<ProcessRule>();
@@ -314,5 +338,7 @@ export async function runProcessDevice(argv: readonly string[], o: ProcessOption
   } finally {
     await peer.close();
   }
+  // Ended by a signal: what it did until then is judged, the end itself is no finding.
+  if (peer.interrupted) return { judged: [...judged], messages, stderr: peer.stderr, interrupted: true };
   return { finding, judged: [...judged], messages, stderr: peer.stderr, couldNotRun: peer.couldNotRun };
 }

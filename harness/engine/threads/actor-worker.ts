@@ -3,7 +3,7 @@
  * when it errs or exits (without letting that crash the process), terminate. The step protocol
  * itself runs over the channel (turnstile.ts), never over messages.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { Channel } from './channel.ts';
 import type { ModelSpec } from './model-source.ts';
 
@@ -27,6 +27,8 @@ const SCRIPT = COMPILED ? ENTRY : new URL('./bootstrap.mjs', import.meta.url);
 export interface ActorWorkerOptions {
   readonly traceBytes?: number;
   readonly startupTimeoutMs: number;
+  /** Heap limits of this worker (V8 ends it with ERR_WORKER_OUT_OF_MEMORY past them). */
+  readonly resourceLimits?: ResourceLimits;
 }
 
 export class ActorWorker {
@@ -39,7 +41,7 @@ export class ActorWorker {
 
   /** Spawns the worker and resolves once it has instantiated the model and parked at the turnstile. */
   static async start(init: Omit<WorkerInit, 'entry' | 'channel'>, options: ActorWorkerOptions): Promise<ActorWorker> {
-    const w = new ActorWorker(init, options.traceBytes);
+    const w = new ActorWorker(init, options.traceBytes, options.resourceLimits);
     try {
       await w.ready(options.startupTimeoutMs);
     } catch (e) {
@@ -52,17 +54,26 @@ export class ActorWorker {
     return w;
   }
 
-  private constructor(init: Omit<WorkerInit, 'entry' | 'channel'>, traceBytes: number | undefined) {
+  private constructor(init: Omit<WorkerInit, 'entry' | 'channel'>, traceBytes: number | undefined, resourceLimits: ResourceLimits | undefined) {
     this.actorName = init.actorName;
     this.channel = Channel.create(traceBytes);
     const workerData: WorkerInit = { ...init, entry: ENTRY.href, channel: this.channel.sab };
-    this.worker = new Worker(SCRIPT, { workerData, name: `virtio-verify actor ${init.actorName}` });
+    this.worker = new Worker(SCRIPT, { workerData, name: `virtio-verify actor ${init.actorName}`, resourceLimits });
     this.threadId = this.worker.threadId;
     // Listeners stay for the worker's whole life: an unhandled 'error' event would crash the process.
     this.worker.on('error', (e: unknown) => { this.goneReason ??= `its worker failed: ${describe(e)}`; });
     this.exited = new Promise((resolve) => {
       this.worker.once('exit', (code) => { this.goneReason ??= `its worker exited with code ${code}`; resolve(); });
     });
+  }
+
+  /**
+   * Whether the worker's thread has stopped (out of memory, process.exit, an uncaught error),
+   * known at once, without the event loop: Node reports a stopped worker's event-loop idle time
+   * as -1 (its 'exit' event comes only when the main thread's loop turns).
+   */
+  stoppedNow(): boolean {
+    return this.goneReason !== undefined || this.worker.performance.eventLoopUtilization().idle < 0;
   }
 
   /** Why the worker is gone, once the main thread has seen it error or exit; undefined while it lives. */

@@ -9,6 +9,7 @@
  * sleeps in Atomics.wait until the worker has completed. A worker that does not complete within
  * stepTimeoutMs (endless loop, crash) marks its actor FAILED and is replaced by recover().
  */
+import type { ResourceLimits } from 'node:worker_threads';
 import type { MemoryModel, ModelInstance, TraceEntry } from '../../core/model.ts';
 import { OpKind } from '../../core/ops.ts';
 import { SharedState } from '../../core/shared-state.ts';
@@ -30,6 +31,8 @@ export interface ThreadsEngineOptions {
   readonly traceBytes?: number;
   /** Memory model, as InlineEngine's constructor takes it. Default 'sc'. */
   readonly memory?: MemoryModel;
+  /** Heap limits of the workers of the actors named (validate's --memory-limit for a module's worker). */
+  readonly resourceLimits?: Readonly<Record<string, ResourceLimits>>;
 }
 
 /** Starts one pooled worker per actor; resolves once every worker has loaded the model. */
@@ -41,6 +44,7 @@ interface ResolvedOptions {
   readonly stepTimeoutMs: number;
   readonly startupTimeoutMs: number;
   readonly traceBytes: number | undefined;
+  readonly resourceLimits: Readonly<Record<string, ResourceLimits>> | undefined;
 }
 
 /** How long recover() lets a broken worker's own end (and its reason) reach the main thread before terminating it. */
@@ -76,6 +80,7 @@ export class ThreadsEngine implements Engine {
       stepTimeoutMs: options.stepTimeoutMs ?? 5000,
       startupTimeoutMs: options.startupTimeoutMs ?? 30_000,
       traceBytes: options.traceBytes,
+      resourceLimits: options.resourceLimits,
     });
     await engine.start();
     return engine;
@@ -198,19 +203,22 @@ export class ThreadsEngine implements Engine {
     this.spawnCount++;
     return ActorWorker.start(
       { spec: this.spec, actor: a, actorName: this.instance.actors[a].name, memory: this.state.sab },
-      { traceBytes: this.options.traceBytes, startupTimeoutMs: this.options.startupTimeoutMs },
+      { traceBytes: this.options.traceBytes, startupTimeoutMs: this.options.startupTimeoutMs, resourceLimits: this.options.resourceLimits?.[this.instance.actors[a].name] },
     );
   }
 
   /** Waits for grant `seq` of actor a, then takes over its trace entries and next operation. */
   private complete(a: number, seq: number, deadline: number): void {
-    const ch = this.workers[a].channel;
-    const done = awaitCompletion(ch.ctl, seq, deadline);
+    const w = this.workers[a];
+    const ch = w.channel;
+    const done = awaitCompletion(ch.ctl, seq, deadline, () => !w.stoppedNow());
     // After a timeout this still takes what the actor published before it hung: the operation it
     // executed on the shared memory belongs in the trace.
     this.steps = drainTrace(ch, a, this.steps, this.trace);
     if (!done) {
-      this.breakActor(a, `actor ${this.instance.actors[a].name} did not finish its operation within ${this.options.stepTimeoutMs} ms (hung or crashed)`);
+      this.breakActor(a, w.stoppedNow()
+        ? `actor ${this.instance.actors[a].name}'s worker stopped during its operation (crashed)`
+        : `actor ${this.instance.actors[a].name} did not finish its operation within ${this.options.stepTimeoutMs} ms (hung or crashed)`);
       return;
     }
     if (ch.ctl[Word.THROWN] === 1) throw new Error(ch.readFailure());

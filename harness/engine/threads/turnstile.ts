@@ -21,14 +21,23 @@ export function grant(ctl: Int32Array, cmd: Command): number {
   return seq;
 }
 
-/** Sleeps until the worker completed grant `seq`; false if `deadline` (performance.now() time) passed first. */
-export function awaitCompletion(ctl: Int32Array, seq: number, deadline: number): boolean {
+/** How often a long wait for a completion looks whether the worker is still there. */
+const ALIVE_CHECK_MS = 50;
+
+/**
+ * Sleeps until the worker completed grant `seq`; false if `deadline` (performance.now() time)
+ * passed first, or if `alive` (asked every ALIVE_CHECK_MS) says the worker has stopped: a worker
+ * that ran out of memory or exited never completes, and its end need not cost the whole timeout.
+ */
+export function awaitCompletion(ctl: Int32Array, seq: number, deadline: number, alive?: () => boolean): boolean {
   for (;;) {
     const seen = Atomics.load(ctl, Word.ACK);
     if (seen === seq) return true;
     const left = deadline - performance.now();
     if (left <= 0) return false;
-    Atomics.wait(ctl, Word.ACK, seen, left);
+    if (Atomics.wait(ctl, Word.ACK, seen, alive ? Math.min(left, ALIVE_CHECK_MS) : left) === 'timed-out' && alive && !alive()) {
+      return Atomics.load(ctl, Word.ACK) === seq;
+    }
   }
 }
 
