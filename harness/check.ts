@@ -3,7 +3,7 @@
  * Used by the command line, by `check --all`, and by the tests.
  */
 import { findModel } from '../models/index.ts';
-import { resolveParams, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
+import { nothingExercised, resolveParams, UsageError, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
 import { createEngine } from './engine/create.ts';
 import type { EngineKind } from './engine/engine.ts';
 import { explore, type ExploreResult, type FoundViolation } from './explore/explore.ts';
@@ -130,6 +130,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     const onProgress = o.onProgress && ((p: { executions: number; steps: number; seconds: number }) => o.onProgress!({ ...p, coverage: strategy.coverage() }));
     result = await explore(engine, counted ?? strategy, { budgetMs: o.budgetMs, onProgress, signal: o.signal });
     found = result.violation;
+    if (!result.interrupted && result.steps === 0) throw new UsageError(nothingExercised(def.name, params));
     if (found && o.shrink !== false) {
       // Shrink on the inline engine (same traces, a thousand times faster), then run the shrunk
       // schedule on the engine the user asked for: that run is the counterexample.

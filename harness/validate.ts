@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../models/index.ts';
-import { resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
+import { nothingExercised, resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
 import { ENGINE_KINDS, FAILED, type Engine, type EngineKind } from './engine/engine.ts';
 import { createThreadsEngine, type ThreadsEngine } from './engine/threads/threads-engine.ts';
 import { announceOnMainThread, jsModelUrl } from './adapters/js/model.ts';
@@ -312,6 +312,7 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
   } finally {
     await inner.close();
   }
+  if (!interrupted && steps === 0) throw new UsageError(nothingExercised(o.scheme, params));
   const status = (name: string): InvariantStatus => {
     if (violated.has(name)) return 'violated';
     if (notApplicable.has(name)) return 'not-applicable';

@@ -124,6 +124,8 @@ const cases: Case[] = [
   ['--reduction and --no-reduction', [...C, '--reduction', '--no-reduction'], /--reduction and --no-reduction cannot be combined/],
   ['--reduction with --state-hashing', [...C, '--reduction', '--state-hashing'], /--reduction cannot be combined with --state-hashing/],
   ['--reduction under tso', [...C, '--reduction', '--memory', 'tso'], /--reduction is not offered under --memory tso/],
+  // parameters that leave the actors nothing to do are bad input, not a vacuous pass
+  ['a chain longer than the queue', ['check', 'vring-split', '--param', 'chainLength=3'], /chainLength=3 is more than queueSize=2/],
   ['--state-hashing with pct', [...C, '--strategy', 'pct', '--state-hashing'], /--state-hashing does not apply to --strategy pct/],
   // check: shards and workers
   ['shard 0', [...C, '--shard', '0/2'], /--shard 0\/2: i must be from 1 to n/],

@@ -147,6 +147,12 @@ export function resolveParams(def: ModelDef, given: Params): Params {
   return out;
 }
 
+/** A run that made no step proves nothing: it is bad input, not a pass. */
+export function nothingExercised(model: string, params: Params): string {
+  const given = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `${model} with ${given}: the run made no step, so nothing was exercised and a pass would prove nothing (the parameters leave the actors nothing to do)`;
+}
+
 export function variantInfo(def: ModelDef, variant: string): VariantInfo {
   const v = def.variants.find((x) => x.name === variant);
   if (!v) throw new UsageError(`model ${def.name} has no variant ${variant} (it has: ${def.variants.map((x) => x.name).join(', ')})`);

@@ -49,6 +49,9 @@ export const vringSplit = defineModel<SplitProtocol, SplitRing>({
   build(params) {
     const n = params.queueSize;
     if ((n & (n - 1)) !== 0) throw new UsageError(`vring-split: queueSize=${n} is not a power of two (the spec forbids it, Linux rejects it)`);
+    if (!params.indirect && params.chainLength > n) {
+      throw new UsageError(`vring-split: chainLength=${params.chainLength} is more than queueSize=${n} (a chain of direct descriptors holds at most N; raise queueSize or set indirect=1)`);
+    }
     const q = splitRing(params);
     return {
       layout: q.layout,
