@@ -6,7 +6,7 @@
  * tso, how many sc classes the plain tso search missed (it must miss none). The figures
  * bench/RESULTS.md quotes.
  *
- *   npx tsx bench/outcomes.ts [--limit-seconds 60]
+ *   npx tsx bench/outcomes.ts [--limit-executions 400000]
  *
  * The model's own invariants are off (tests/outcome-sets.test.ts explains why), the engine inline.
  */

@@ -3,7 +3,7 @@
  * Used by the command line, by `check --all`, and by the tests.
  */
 import { findModel } from '../models/index.ts';
-import { nothingExercised, resolveParams, UsageError, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
+import { defaultBound, nothingExercised, resolveParams, UsageError, variantInfo, type Expectation, type MemoryModel, type Params } from './core/model.ts';
 import { createEngine } from './engine/create.ts';
 import type { EngineKind } from './engine/engine.ts';
 import { explore, type ExploreResult, type FoundViolation } from './explore/explore.ts';
@@ -102,7 +102,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const engineKind = o.engine ?? 'inline';
   const strategyName = o.strategy ?? 'dfs';
   const seed = o.seed ?? 1;
-  const preemptions = o.preemptions ?? def.defaultPreemptions;
+  const preemptions = o.preemptions ?? defaultBound(def, memory);
   const shard = o.shard ? { index: o.shard.index - 1, count: o.shard.count } : undefined;
   const reduction = strategyName === 'dfs' && reduces({ reduction: o.reduction, modelDefault: def.reduction, memory, shard, stateHashing: o.stateHashing });
   const strategy = makeStrategy(strategyName, { preemptions, seed, executions: o.executions, depth: o.depth, reduction, memory, shard, stateHashing: o.stateHashing });

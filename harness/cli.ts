@@ -76,6 +76,7 @@ function list(values: Values, out: (s: string) => void): number {
     name: m.name,
     summary: m.summary,
     defaultPreemptions: m.defaultPreemptions,
+    defaultPreemptionsBuffered: m.defaultPreemptionsBuffered ?? m.defaultPreemptions,
     params: m.params,
     invariants: [...m.invariants, ...HARNESS_INVARIANTS],
     variants: m.variants,

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findModel } from '../models/index.ts';
-import { nothingExercised, resolveParams, UsageError, type Invariant, type MemoryModel, type ModelInstance, type Params } from './core/model.ts';
+import { defaultBound, nothingExercised, resolveParams, UsageError, type Invariant, type MemoryModel, type ModelDef, type ModelInstance, type Params } from './core/model.ts';
 import { ENGINE_KINDS, FAILED, type Engine, type EngineKind } from './engine/engine.ts';
 import { createThreadsEngine, type ThreadsEngine } from './engine/threads/threads-engine.ts';
 import { announceOnMainThread, jsModelUrl } from './adapters/js/model.ts';
@@ -181,7 +181,7 @@ export async function validate(o: ValidateOptions): Promise<ValidateReport> {
   const opened = await openImpl(o, target);
   return exploreImpl(opened.inner, opened.checks, {
     ...o, kind: opened.kind, path: target.path!, params: opened.params, memory: o.memory ?? 'sc', strategyName: o.strategy ?? 'dfs', seed: o.seed ?? 1,
-    preemptions: o.preemptions ?? opened.defaultPreemptions, start, deadline: o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs,
+    preemptions: o.preemptions ?? defaultBound(opened.bounds, o.memory ?? 'sc'), start, deadline: o.budgetMs === undefined ? Number.POSITIVE_INFINITY : start + o.budgetMs,
   });
 }
 
@@ -191,7 +191,8 @@ interface OpenedImpl {
   readonly checks: ImplChecks;
   readonly kind: 'js' | 'wasm';
   readonly params: Params;
-  readonly defaultPreemptions: number;
+  /** The model's default bounds. */
+  readonly bounds: Pick<ModelDef, 'defaultPreemptions' | 'defaultPreemptionsBuffered'>;
 }
 
 function openImpl(o: ValidateOptions, target: ImplTarget): Promise<OpenedImpl> {
@@ -245,7 +246,7 @@ async function openJs(o: ValidateOptions, path: string): Promise<OpenedImpl> {
   } catch (e) {
     throw new UsageError(`cannot load ${o.impl} as the ${o.role} of ${o.scheme}: ${(e as Error).message}`);
   }
-  return { inner, checks: spec, kind: 'js', params, defaultPreemptions: def.defaultPreemptions };
+  return { inner, checks: spec, kind: 'js', params, bounds: def };
 }
 
 /** What a role adds to the model's invariants: SHOULD rules, and invariants that do not concern it. */
@@ -350,7 +351,7 @@ async function openWasm(o: ValidateOptions, path: string): Promise<OpenedImpl> {
   } else {
     inner = new InlineEngine(wasmInstance(def, role, () => code, params), memory);
   }
-  return { inner, checks: { advisories: [] }, kind: 'wasm', params, defaultPreemptions: def.defaultPreemptions };
+  return { inner, checks: { advisories: [] }, kind: 'wasm', params, bounds: def };
 }
 
 /**

@@ -11,7 +11,8 @@ const cases = MODELS.flatMap((m) => m.variants.map((v) => [`${m.name}/${v.name}`
 
 describe('partial-order reduction', () => {
   it.each(cases)('%s: same verdict with and without reduction', async (_, model, variant) => {
-    const reduced = await check({ model, variant });
+    // Models where it does not pay have it off by default (ModelDef.reduction): asked for, it must still be sound.
+    const reduced = await check({ model, variant, reduction: true });
     const full = await check({ model, variant, reduction: false });
     expect(reduced.reduction).toBe(true);
     expect(full.reduction).toBe(false);
@@ -20,11 +21,14 @@ describe('partial-order reduction', () => {
     expect(reduced.complete).toBe(full.complete);
   });
 
-  it('explores at least 10 times fewer executions on config-gencount at its defaults', async () => {
+  // Without sleep sets (unsound under a bound, issue 18) the reduction is smaller than it was:
+  // 8,000 against 38,353 executions at bound 3 (it was 3,008, missing 33 of 671 outcome classes).
+  it('explores at least 4 times fewer executions on config-gencount at its defaults', async () => {
     const reduced = await check({ model: 'config-gencount' });
     const full = await check({ model: 'config-gencount', reduction: false });
+    expect(reduced.reduction).toBe(true);
     expect(reduced.complete && full.complete).toBe(true);
-    expect(full.executions / reduced.executions).toBeGreaterThanOrEqual(10);
+    expect(full.executions / reduced.executions).toBeGreaterThanOrEqual(4);
   });
 
   it('treats loads of one field as independent, and a store as dependent with any access to its field', () => {

@@ -157,6 +157,15 @@ describe('validate: third-party JavaScript that misbehaves is a finding, never a
   });
 });
 
+describe('validate: the gate has no way around it', () => {
+  it('a module in the actor worker finds no SharedArrayBuffer in workerData (it reaches shared memory only through the port)', async () => {
+    const impl = join(root, 'tests', 'fixtures', 'js', 'gencount-driver-workerdata.mjs');
+    const r = await validate({ impl, role: 'driver', scheme: 'config-gencount', preemptions: 1 });
+    expect(r.invariants.find((i) => i.name === 'no-actor-error')!.counterexample?.message).toBeUndefined();
+    expect(r.verdict).toBe('passed');
+  });
+});
+
 describe('validate: a JavaScript module that exhausts memory', () => {
   it('ends its worker at the memory limit, noticed at once (not at the step timeout); the finding names the schedule, the tool goes on', async () => {
     const impl = driverWith('exhausts-memory', 'export function writeConfig() { const hog = []; for (;;) hog.push(new Array(1e5).fill(Math.random())); }');

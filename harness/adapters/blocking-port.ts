@@ -6,20 +6,21 @@
  *
  * How it plugs in without changing harness/engine: the actor's `program()` is called by
  * ActorDriver.begin() inside the BEGIN grant. A blocking actor's program() never returns there; it
- * takes over the worker's turnstile loop with the same channel (from workerData) and serves every
+ * takes over the worker's turnstile loop with the same channel (from workerInit(): the buffers
+ * are no longer in workerData, where the third-party code could reach them) and serves every
  * later grant itself. A BEGIN that arrives while the third-party code is inside a port call
  * abandons that execution: the port call throws Restart (again on every later call, should the
  * code catch it), and the loop starts the actor afresh.
  *
  * On the main thread (the inline engine) a blocking actor cannot run: program() throws.
  */
-import { isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import type { ActorDef, ModelInstance } from '../core/model.ts';
 import { Fence, OpKind, type Op, type Program } from '../core/ops.ts';
 import { SharedState } from '../core/shared-state.ts';
 import { DONE, FAILED } from '../engine/engine.ts';
 import { Channel, Command, Pending, Word } from '../engine/threads/channel.ts';
-import type { WorkerInit } from '../engine/threads/actor-worker.ts';
+import { workerInit } from '../engine/threads/worker-init.ts';
 import { TraceWriter } from '../engine/threads/trace-channel.ts';
 import { awaitGrant, complete } from '../engine/threads/turnstile.ts';
 
@@ -107,7 +108,7 @@ export function blockingActor(name: string, instance: () => ModelInstance, prepa
       if (isMainThread) {
         throw new Error(`actor ${name} runs third-party code that cannot yield: it runs on the threads engine only`);
       }
-      const init = workerData as WorkerInit;
+      const init = workerInit();
       const inst = instance();
       const state = new SharedState(inst.layout, inst.events.length, init.memory);
       return new BlockingRunner(init.actor, state, new Channel(init.channel)).serve(prepare);

@@ -40,6 +40,8 @@ export interface ModelSpec<P, C> {
   readonly variants: readonly Variant<P>[];
   readonly invariants: readonly Invariant[];
   readonly defaultPreemptions: number;
+  /** See ModelDef.defaultPreemptionsBuffered. */
+  readonly defaultPreemptionsBuffered?: number;
   /** See ModelDef.reduction. */
   readonly reduction?: boolean;
   /** Steps one actor may take per execution before it counts as a livelock. */
@@ -60,6 +62,7 @@ export function defineModel<P extends object, C>(spec: ModelSpec<P, C>): ModelDe
     variants: spec.variants.map(({ override: _, ...info }) => info),
     invariants: spec.invariants.map(({ name, protects, kind }) => ({ name, protects, kind })),
     defaultPreemptions: spec.defaultPreemptions,
+    defaultPreemptionsBuffered: spec.defaultPreemptionsBuffered,
     reduction: spec.reduction,
     instantiate(variant: string, given: Params): ModelInstance {
       return def.instantiateWith!(variant, given, {});

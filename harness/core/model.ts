@@ -114,6 +114,11 @@ export interface ModelDef {
   /** The preemption bound the default check explores completely in seconds. */
   readonly defaultPreemptions: number;
   /**
+   * The default bound under a memory model with store buffers (tso), where it is lower: each
+   * buffered store adds flush choices, so a bound explored in seconds under sc can take minutes.
+   */
+  readonly defaultPreemptionsBuffered?: number;
+  /**
    * Whether dfs uses partial-order reduction by default under sc (default true). A model whose
    * steps nearly all conflict (atomic sections everywhere, one message channel) gains nothing from
    * it and says false, with the measurement that shows it.
@@ -145,6 +150,11 @@ export function resolveParams(def: ModelDef, given: Params): Params {
     out[k] = v;
   }
   return out;
+}
+
+/** The bound a check or validate explores when none is given. */
+export function defaultBound(def: Pick<ModelDef, 'defaultPreemptions' | 'defaultPreemptionsBuffered'>, memory: MemoryModel): number {
+  return memory === 'sc' ? def.defaultPreemptions : def.defaultPreemptionsBuffered ?? def.defaultPreemptions;
 }
 
 /** A run that made no step proves nothing: it is bad input, not a pass. */

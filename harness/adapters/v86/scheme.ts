@@ -113,6 +113,11 @@ function deviceBody(instance: ModelInstance, impl: Record<string, unknown>): Blo
       if (bytes === 4 && low?.width === 64) return { name: low.name, high: true };
       throw new Error(`v86 ${what} guest address 0x${addr.toString(16)} (ring offset ${off}), which is no ${bytes * 8}-bit field of the ring`);
     };
+    const outsideRing = (addr: number, len: number, what: string) => {
+      if (len > 0 && addr < RING_BASE + layout.size && addr + len > RING_BASE) {
+        throw new Error(`v86 ${what} ${len} bytes at guest address 0x${addr.toString(16)} (ring offset ${addr - RING_BASE}) with a bulk copy: the ring is reached through 16- and 32-bit accesses only, which the port sees`);
+      }
+    };
     const load = (addr: number, bytes: number) => {
       const f = field(addr, bytes, 'read');
       const v = port.load(f.name);
@@ -143,8 +148,10 @@ function deviceBody(instance: ModelInstance, impl: Record<string, unknown>): Blo
       read32s: (a: number) => load(a, 4) | 0,
       write16: (a: number, v: number) => store(a, 2, v),
       write32: (a: number, v: number) => store(a, 4, v),
-      read_blob: (_a: number, len: number) => new Uint8Array(len),
-      write_blob: () => undefined,
+      // Bulk copies are for buffer contents, which the model does not carry: outside the ring they
+      // read zeros and write nowhere. Inside the ring they would go around the port: a finding.
+      read_blob: (a: number, len: number) => { outsideRing(a, len, 'read'); return new Uint8Array(len); },
+      write_blob: (data: Uint8Array, a: number) => { outsideRing(a, data.length, 'wrote'); },
     };
     // A fresh device per execution: v86 keeps its queue state in this worker's heap.
     let virtio: V86VirtIO;

@@ -2,14 +2,14 @@
  * Entry of an actor's worker: instantiates the same model as the main thread, maps the SAME shared
  * memory, reports ready, then serves the turnstile until it is terminated.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { SharedState } from '../../core/shared-state.ts';
 import { ActorDriver } from './actor-driver.ts';
-import type { WorkerInit } from './actor-worker.ts';
 import { Channel } from './channel.ts';
 import { loadModel } from './model-source.ts';
+import { workerInit } from './worker-init.ts';
 
-const init = workerData as WorkerInit;
+const init = workerInit();
 const def = await loadModel(init.spec);
 const instance = def.instantiate(init.spec.variant, init.spec.params);
 const actor = instance.actors[init.actor];
