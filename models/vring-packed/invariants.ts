@@ -75,6 +75,8 @@ class PackedMonitor extends RingMonitor {
   private drvDecided = 0;
   private devDecided = 0;
   private devIssued = 0;
+  /** How far the driver's own flag writes had made lists available at its last publish. */
+  private drvPublished = 0;
   private pendingDesc: Record<Side, { flags: number; at: number } | undefined> = { driver: undefined, device: undefined };
 
   constructor(ctx: OracleContext) {
@@ -121,8 +123,9 @@ class PackedMonitor extends RingMonitor {
       if (e.t === NOTES.got.id && e.actor === this.driver) this.onGot(e.data?.[0] ?? -1, e.data?.[1] ?? -1, i);
       return;
     }
-    const late = this.log.close(e, i, (j) => this.stepOf(j));
+    const late = this.log.onOperation(e, i, (j) => this.stepOf(j));
     if (late) this.report('notify-decision', late);
+    if (e.k === OpKind.NOTIFY) this.onNotify(e.actor, e.t);
     if (e.k === OpKind.STORE && this.device === e.actor) this.walk = undefined;
     const who = this.sideOf(e.actor);
     if (!who) return;
@@ -159,6 +162,8 @@ class PackedMonitor extends RingMonitor {
           break;
         }
       }
+      const issued = this.driverIssued();
+      if (issued > this.drvPublished) { this.drvPublished = issued; this.log.published('driver', this.fed); }
       return;
     }
     // device: a used descriptor, written at the device's next used position
@@ -173,6 +178,13 @@ class PackedMonitor extends RingMonitor {
     }
     const id = this.devStore.get(this.ids[d.slot].id) ?? -1;
     this.devIssued += this.outstanding.get(id)?.count ?? 1;
+    this.log.published('device', this.fed);
+  }
+
+  /** A notification closes the producer's range of published lists, as a decision does. */
+  private onNotify(actor: number, event: number): void {
+    if (actor === this.driver && event === EVENTS.kick.id) this.drvDecided = this.driverIssued();
+    if (actor === this.device && event === EVENTS['used-irq'].id) this.devDecided = this.devIssued;
   }
 
   private onEventWrite(who: Side, e: TraceEntry, name: string): void {
@@ -228,7 +240,7 @@ class PackedMonitor extends RingMonitor {
       const need = e.v === RING_EVENT_FLAGS_DISABLE ? undefined : true;
       this.log.decide(who, {
         actor: who === 'driver' ? this.driver : this.device, at: i, read: `${name}=${EVENT_FLAG_NAMES[e.v] ?? e.v}`, need,
-        rule: need ? `${EVENT_FLAG_NAMES[e.v]} asks for every notification` : 'DISABLE: a notification is optional', published: this.rangeText(old, now),
+        rule: need ? `${EVENT_FLAG_NAMES[e.v]} asks for every notification` : 'DISABLE: a notification is optional', published: this.rangeText(old, now), empty: old === now,
       });
       return;
     }
@@ -245,7 +257,7 @@ class PackedMonitor extends RingMonitor {
       actor: who === 'driver' ? this.driver : this.device, at: i, read: `${reads}.flags=DESC, ${name}=${fmt(e.v)} (offset ${off}, wrap ${bit})`,
       need: vringNeedEvent(event, newPos, oldPos),
       rule: `the ${who === 'driver' ? 'avail' : 'used'} wrap counter is ${w} at ${this.where(now)}, so event = ${bit === w ? `${off}` : `${off} - ${this.n}`}; ${needEventText(u16(event), newPos, oldPos)}`,
-      published: this.rangeText(old, now),
+      published: this.rangeText(old, now), empty: old === now,
     });
   }
 

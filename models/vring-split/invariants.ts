@@ -164,8 +164,9 @@ class SplitMonitor extends RingMonitor {
       if (e.t === NOTES.got.id && e.actor === this.driver) this.onGot(e.data?.[0] ?? -1, e.data?.[1] ?? -1, i);
       return;
     }
-    const late = this.log.close(e, i, (j) => this.stepOf(j));
+    const late = this.log.onOperation(e, i, (j) => this.stepOf(j));
     if (late) this.report('notify-decision', late);
+    if (e.k === OpKind.NOTIFY) this.onNotify(e.actor, e.t);
     const fi = this.info.get(e.t);
     if (!fi || e.k === OpKind.FENCE || e.k === OpKind.NOTIFY || e.k === OpKind.WAIT || e.k === OpKind.POLL) return;
     const name = this.fieldName(e.t);
@@ -204,8 +205,8 @@ class SplitMonitor extends RingMonitor {
       if (fi.member === 'id') this.usedFresh[fi.index].id = true;
       if (fi.member === 'len') this.usedFresh[fi.index].len = true;
     }
-    if (who === 'driver' && name === 'avail.idx') this.driverAvail = e.v;
-    if (who === 'device' && name === 'used.idx') this.deviceUsed = e.v;
+    if (who === 'driver' && name === 'avail.idx' && e.v !== this.driverAvail) { this.driverAvail = e.v; this.log.published('driver', this.fed); }
+    if (who === 'device' && name === 'used.idx' && e.v !== this.deviceUsed) { this.deviceUsed = e.v; this.log.published('device', this.fed); }
     if (who === 'driver' && (name === 'avail.flags' || name === 'avail.used_event')) this.log.enabled.driver = { at: this.fed, text: suppressionText(name, e.v) };
     if (who === 'device' && (name === 'used.flags' || name === 'used.avail_event')) this.log.enabled.device = { at: this.fed, text: suppressionText(name, e.v) };
   }
@@ -286,14 +287,21 @@ class SplitMonitor extends RingMonitor {
     const now = side === 'driver' ? this.driverAvail : this.deviceUsed;
     const old = side === 'driver' ? this.driverOld : this.deviceOld;
     const published = `${idxName} ${old} -> ${now}`;
+    const empty = old === now;
     if (side === 'driver') this.driverOld = now; else this.deviceOld = now;
     if (this.eventIdx) {
-      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: vringNeedEvent(v, now, old), rule: needEventText(v, now, old), published });
+      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: vringNeedEvent(v, now, old), rule: needEventText(v, now, old), published, empty });
     } else {
       const flag = side === 'driver' ? 'VRING_USED_F_NO_NOTIFY' : 'VRING_AVAIL_F_NO_INTERRUPT';
       const set = (v & 1) !== 0;
-      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: set ? undefined : true, rule: set ? `${flag} is set: a notification is optional` : `${flag} is clear: a notification is required`, published });
+      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: set ? undefined : true, rule: set ? `${flag} is set: a notification is optional` : `${flag} is clear: a notification is required`, published, empty });
     }
+  }
+
+  /** A notification closes the producer's range of published entries, as a decision does. */
+  private onNotify(actor: number, event: number): void {
+    if (actor === this.driver && event === EVENTS.kick.id) this.driverOld = this.driverAvail;
+    if (actor === this.device && event === EVENTS['used-irq'].id) this.deviceOld = this.deviceUsed;
   }
 
   private onAvailIdx(v: number, i: number): void {
