@@ -19,7 +19,9 @@
  * index, which is what explains a lost notification.
  */
 import type { ModelInstance, TraceEntry } from '../../harness/core/model.ts';
+import { opLabel } from '../../harness/core/describe.ts';
 import { OpKind } from '../../harness/core/ops.ts';
+import { isActorOperation } from './monitor.ts';
 import { fmt } from './ring-math.ts';
 
 export type Side = 'driver' | 'device';
@@ -63,6 +65,8 @@ export class NotifyLog {
   private readonly owed: Record<Side, Decision | undefined> = { driver: undefined, device: undefined };
   private readonly unread: Record<Side, Unread | undefined> = { driver: undefined, device: undefined };
   private readonly count: Record<Side, number> = { driver: 0, device: 0 };
+  /** The producer's last operation, where a producer that sleeps for good stopped. */
+  private readonly lastOp: Record<Side, Mark | undefined> = { driver: undefined, device: undefined };
   /** The consumer's last write that re-enables notifications, by consumer side. */
   readonly enabled: Record<Side, Mark | undefined> = { driver: undefined, device: undefined };
   /** The consumer's last read of the producer's index, by consumer side. */
@@ -102,6 +106,7 @@ export class NotifyLog {
   onOperation(e: TraceEntry, i: number, stepOf: (i: number) => string): string | undefined {
     const side = this.sideOf(e.actor);
     if (!side) return undefined;
+    if (isActorOperation(e.k)) this.lastOp[side] = { at: i, text: opLabel(this.instance, e.k, e.t) };
     if (e.k === OpKind.NOTIFY && e.t === this.eventOf[side]) return this.notified(side, i, stepOf);
     if (e.k === OpKind.WAIT) return this.idle(side, stepOf, `went on to wait for ${this.instance.events[e.t]?.name ?? 'an event'} at ${stepOf(i)}`);
     return undefined;
@@ -143,7 +148,8 @@ export class NotifyLog {
   /** Producers that idle with a notification owed when nothing can run (they slept or ended). */
   closeAtQuiescence(stepOf: (i: number) => string): string | undefined {
     for (const side of ['driver', 'device'] as const) {
-      const message = this.idle(side, stepOf, 'went to sleep (or ended)');
+      const op = this.lastOp[side];
+      const message = this.idle(side, stepOf, `went to sleep (or ended) after its last operation${op ? `, ${op.text} at ${stepOf(op.at)}` : ''}`);
       if (message) return message;
     }
     return undefined;
