@@ -51,13 +51,15 @@ describe('outsider implementations of notification suppression (vring-split)', (
   it.each(BUGGY.flatMap(([f, ms, p]) => ms.map((m) => [f, m, p] as const)))('%s is caught under %s by notify-decision', async (file, memory, params) => {
     const r = await run(file, memory, params);
     expect(r.verdict).toBe('violated');
-    expect(status(r)).toMatchObject({ 'notify-decision': 'violated', 'no-lost-notification': 'violated' });
+    expect(status(r)['notify-decision']).toBe('violated');
+    // The lost notification itself needs the larger sc bound to show.
+    if (memory === 'sc') expect(status(r)['no-lost-notification']).toBe('violated');
   });
 
   it('a decision without a fresh read is reported as that, naming the publish and the stale read', async () => {
     const r = await run('buggy-sticky-suppression-driver.js', 'sc', { buffers: 4 });
     const c = r.invariants.find((i) => i.name === 'notify-decision')!.counterexample!;
-    expect(c.message).toMatch(/^driver published new entries at step \d+ and neither read the device's suppression state afterwards \(its last read, used\.avail_event=\d+ at step \d+, came before that publish\) nor sent kick/);
+    expect(c.message).toMatch(/^driver published new entries at step \d+ and neither read the device's suppression state after it \(its last read, used\.avail_event=\d+ at step \d+, came before that publish\) nor sent kick/);
     expect(c.message).toMatch(/a decision not to notify taken without a fresh read after publishing/);
   });
 });

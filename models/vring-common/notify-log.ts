@@ -40,6 +40,11 @@ export interface Decision {
   readonly published: string;
   /** The producer's first decision: a notification it sends regardless is what QEMU always sends. */
   readonly first: boolean;
+  /**
+   * The read came while the producer's own publish was still in its store buffer (tso, no full
+   * barrier between them): "used.idx=1 was not visible yet". Such a read is not fresh.
+   */
+  readonly unpublished?: string;
   /** Nothing was published since the previous decision: the read decides nothing. */
   readonly empty?: boolean;
   notified?: boolean;
@@ -94,6 +99,8 @@ export class NotifyLog {
     const d: Decision = { ...read, first: this.count[side] === 0 };
     this.count[side]++;
     this.last[side] = d;
+    const unread = this.unread[side];
+    if (d.unpublished && unread) { this.unread[side] = { at: unread.at, stale: d }; return; }
     this.unread[side] = undefined;
     if (d.need === true && !this.owed[side]) this.owed[side] = d;
   }
@@ -138,8 +145,11 @@ export class NotifyLog {
         + `but it sent none and ${how}: the ${consumer}, which asked for a notification, is not woken for these entries.`;
     }
     if (unread) {
-      const stale = unread.stale ? ` (its last read, ${unread.stale.read} at ${stepOf(unread.stale.at)}, came before that publish)` : '';
-      return `${side} published new entries at ${stepOf(unread.at)} and neither read the ${consumer}'s suppression state afterwards${stale} nor sent ${this.eventName(side)}, `
+      const s = unread.stale;
+      const stale = !s ? '' : s.unpublished
+        ? ` (its read of ${s.read} at ${stepOf(s.at)} came while ${s.unpublished}: no full barrier between the publish and the read)`
+        : ` (its last read, ${s.read} at ${stepOf(s.at)}, came before that publish)`;
+      return `${side} published new entries at ${stepOf(unread.at)} and neither read the ${consumer}'s suppression state after it${stale} nor sent ${this.eventName(side)}, `
         + `and ${how}: a decision not to notify taken without a fresh read after publishing; the ${consumer} may be waiting for these entries (the spec requires reading the suppression state after a full barrier).`;
     }
     return undefined;

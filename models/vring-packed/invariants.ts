@@ -238,9 +238,10 @@ class PackedMonitor extends RingMonitor {
       if (e.v === RING_EVENT_FLAGS_DESC) { this.pendingDesc[who] = { flags: e.v, at: i }; return; }
       const [now, old] = this.decisionRange(who);
       const need = e.v === RING_EVENT_FLAGS_DISABLE ? undefined : true;
+      const unpublished = this.unpublished(who, now);
       this.log.decide(who, {
         actor: who === 'driver' ? this.driver : this.device, at: i, read: `${name}=${EVENT_FLAG_NAMES[e.v] ?? e.v}`, need,
-        rule: need ? `${EVENT_FLAG_NAMES[e.v]} asks for every notification` : 'DISABLE: a notification is optional', published: this.rangeText(old, now), empty: old === now,
+        rule: need ? `${EVENT_FLAG_NAMES[e.v]} asks for every notification` : 'DISABLE: a notification is optional', published: this.rangeText(old, now), empty: old === now, unpublished,
       });
       return;
     }
@@ -253,12 +254,20 @@ class PackedMonitor extends RingMonitor {
     const event = bit === w ? off : off - this.n;
     const newPos = now % this.n;
     const oldPos = u16(newPos - (now - old));
+    const unpublished = this.unpublished(who, now);
     this.log.decide(who, {
       actor: who === 'driver' ? this.driver : this.device, at: i, read: `${reads}.flags=DESC, ${name}=${fmt(e.v)} (offset ${off}, wrap ${bit})`,
       need: vringNeedEvent(event, newPos, oldPos),
       rule: `the ${who === 'driver' ? 'avail' : 'used'} wrap counter is ${w} at ${this.where(now)}, so event = ${bit === w ? `${off}` : `${off} - ${this.n}`}; ${needEventText(u16(event), newPos, oldPos)}`,
-      published: this.rangeText(old, now), empty: old === now,
+      published: this.rangeText(old, now), empty: old === now, unpublished,
     });
+  }
+
+  /** Why the producer's own publish up to `now` is not visible yet (its flags store still buffered), if it is not. */
+  private unpublished(who: Side, now: number): string | undefined {
+    const visible = who === 'driver' ? this.X : this.Y;
+    if (visible >= now) return undefined;
+    return `its flags store ${who === 'driver' ? 'making' : 'marking'} ${this.where(visible)} ${who === 'driver' ? 'available' : 'used'} was not visible yet`;
   }
 
   /** [new, old] positions of the producer's decision; the next decision starts from new. */

@@ -288,13 +288,15 @@ class SplitMonitor extends RingMonitor {
     const old = side === 'driver' ? this.driverOld : this.deviceOld;
     const published = `${idxName} ${old} -> ${now}`;
     const empty = old === now;
+    const visible = this.mem.read(this.f(idxName));
+    const unpublished = visible === now ? undefined : `its store ${idxName}=${now} was not visible yet (${idxName}=${visible} in memory)`;
     if (side === 'driver') this.driverOld = now; else this.deviceOld = now;
     if (this.eventIdx) {
-      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: vringNeedEvent(v, now, old), rule: needEventText(v, now, old), published, empty });
+      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: vringNeedEvent(v, now, old), rule: needEventText(v, now, old), published, empty, unpublished });
     } else {
       const flag = side === 'driver' ? 'VRING_USED_F_NO_NOTIFY' : 'VRING_AVAIL_F_NO_INTERRUPT';
       const set = (v & 1) !== 0;
-      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: set ? undefined : true, rule: set ? `${flag} is set: a notification is optional` : `${flag} is clear: a notification is required`, published, empty });
+      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: set ? undefined : true, rule: set ? `${flag} is set: a notification is optional` : `${flag} is clear: a notification is required`, published, empty, unpublished });
     }
   }
 

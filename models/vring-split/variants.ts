@@ -190,14 +190,14 @@ export const variants: readonly Variant<SplitProtocol>[] = [
   {
     name: 'missing-mb-driver',
     description: 'virtqueue_kick_prepare with virtio_wmb instead of virtio_mb: under TSO the driver\'s avail.idx store waits in its store buffer while it reads a stale avail_event/used.flags and skips the kick, and the device, re-enabling kicks, re-reads the stale avail.idx and sleeps.',
-    expect: { verdict: 'violated', invariant: 'no-lost-notification', memory: 'tso' },
+    expect: { verdict: 'violated', invariant: 'notify-decision', memory: 'tso' },
     recreates: 'bug zoo B2 (Linux a72caae21803 fixing ee7cd8981e15; device twin cloud-hypervisor PR 2179)',
     override: { kickPrepare: kickPrepareWmb },
   },
   {
     name: 'missing-mb-device',
     description: 'The device reads avail.flags/used_event right after publishing used.idx, with no full barrier: under TSO its used.idx store is still buffered while it reads NO_INTERRUPT (or an old used_event) and sends no interrupt, and the driver, re-enabling, re-reads the stale used.idx and sleeps.',
-    expect: { verdict: 'violated', invariant: 'no-lost-notification', memory: 'tso' },
+    expect: { verdict: 'violated', invariant: 'notify-decision', memory: 'tso' },
     recreates: 'bug zoo B1 (DPDK 159793ac867b "vhost: fix virtio freeze due to missed interrupt"; ACRN PR 2733; SPDK issue 3178)',
     override: { shouldNotify: commonMutantSteps.shouldNotifyNoMb },
   },
