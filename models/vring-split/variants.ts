@@ -233,12 +233,14 @@ export const variants: readonly Variant<SplitProtocol>[] = [
     name: 'first-irq-unconditional',
     description: 'Not a bug: the device sends its first interrupt without reading used_event, as QEMU does (virtio_split_should_notify, !signalled_used_valid); later ones follow vring_need_event. The notification closes the entries published so far like a decision.',
     expect: { verdict: 'passed' },
+    recreates: 'QEMU hw/virtio/virtio.c virtio_split_should_notify (return !v || vring_need_event(...)); digest pitfall 3 ("QEMU always sends the first notification")',
     override: { shouldNotify: shouldNotifyFirstUnconditional },
   },
   {
     name: 'barrier-before-kick',
     description: 'Not a bug: the driver reads avail_event after virtio_mb, then reads used.idx and issues another virtio_mb before the doorbell; operations between the decision and the notification are legal.',
     expect: { verdict: 'passed' },
+    recreates: 'Linux virtqueue_kick = virtqueue_kick_prepare + virtqueue_notify (callers may do work in between); issue 14 (a driver with a barrier before its kick was accused)',
     override: { kick: kickBarrierBeforeNotify },
   },
   {
