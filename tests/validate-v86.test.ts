@@ -21,8 +21,7 @@ describe('validate: the v86 VirtIO device as the device of vring-split', () => {
     const s = status(r);
     expect(r.verdict).toBe('passed');
     expect(r.complete).toBe(true);
-    for (const name of [...SAFETY, 'no-lost-notification', ...HARNESS]) expect(s[name], name).toBe('holds');
-    expect(s['notify-decision']).toBe('not-applicable');
+    for (const name of [...SAFETY, 'notify-decision', 'no-lost-notification', ...HARNESS]) expect(s[name], name).toBe('holds');
     const adv = r.advisories.find((a) => a.rule === 'event-idx-irq');
     expect(adv?.first).toMatch(/vring_need_event is false, no interrupt was due/);
     expect(r.executions).toBeGreaterThan(10);
@@ -44,7 +43,8 @@ describe('validate: the v86 VirtIO device as the device of vring-split', () => {
     const r = await validate({ impl: adapter('virtio.ts'), role: 'device', scheme: 'vring-split', preemptions: 2, params });
     console.log(renderValidateReport(r));
     const s = status(r);
-    for (const name of [...SAFETY, ...HARNESS]) expect(s[name], name).toBe('holds');
+    // Its interrupts follow the driver's suppression state; what it loses is a kick (no re-check).
+    for (const name of [...SAFETY, 'notify-decision', ...HARNESS]) expect(s[name], name).toBe('holds');
     expect(s['no-lost-notification']).toBe('violated');
     expect(r.invariants.find((i) => i.name === 'no-lost-notification')!.counterexample!.message).toMatch(/^Lost kick/);
     expect(r.advisories.map((a) => a.rule)).toContain('event-idx-irq');

@@ -27,7 +27,7 @@ export const INVARIANTS: readonly InvariantText[] = [
   { name: 'chain-bounded', kind: 'safety', protects: 'A list walk follows at most N descriptors, so a list that never ends (NEXT on every descriptor) is refused, never walked forever.' },
   { name: 'descriptor-ownership', kind: 'safety', protects: 'Each side touches only what it owns: the device reads or writes a descriptor only between the driver making it available and the device marking it used, the driver reads id/len only after the used flags and writes only free descriptors (so never more than N in flight), and neither writes the other\'s event suppression structure.' },
   { name: 'used-exactly-once', kind: 'safety', protects: 'Every available list is used exactly once, under a live buffer id and with a length within its writable buffers, and the driver gets back exactly the used descriptors, in order, with the id and length the device wrote.' },
-  { name: 'notify-decision', kind: 'safety', protects: 'Each notification decision follows the event suppression structure just read: ENABLE means notify, DESC means vring_need_event over the descriptors published since the previous decision with the offset taken back N when its wrap bit is not the current lap\'s; and the structures hold only valid values (flags 0-2, DESC only with EVENT_IDX, offset < N).' },
+  { name: 'notify-decision', kind: 'safety', protects: 'After publishing descriptors the producer notifies unless a fresh read of the event suppression structure (after its flags store is visible) says none is due: ENABLE means notify, DISABLE means optional, DESC means vring_need_event over the descriptors published since the previous decision or notification with the offset taken back N when its wrap bit is not the current lap\'s; a notification closes what was published; going back to wait (or ending) owing one, or without a fresh read, is the violation; and the structures hold only valid values (flags 0-2, DESC only with EVENT_IDX, offset < N).' },
   { name: 'no-lost-notification', kind: 'liveness', protects: 'Once nothing can run, no side sleeps with work pending: every available list was used (no lost kick) and every used descriptor was taken by the driver (no lost interrupt).' },
 ];
 
@@ -75,6 +75,8 @@ class PackedMonitor extends RingMonitor {
   private drvDecided = 0;
   private devDecided = 0;
   private devIssued = 0;
+  /** How far the driver's own flag writes had made lists available at its last publish. */
+  private drvPublished = 0;
   private pendingDesc: Record<Side, { flags: number; at: number } | undefined> = { driver: undefined, device: undefined };
 
   constructor(ctx: OracleContext) {
@@ -121,8 +123,9 @@ class PackedMonitor extends RingMonitor {
       if (e.t === NOTES.got.id && e.actor === this.driver) this.onGot(e.data?.[0] ?? -1, e.data?.[1] ?? -1, i);
       return;
     }
-    const late = this.log.close(e, i, (j) => this.stepOf(j));
+    const late = this.log.onOperation(e, i, (j) => this.stepOf(j));
     if (late) this.report('notify-decision', late);
+    if (e.k === OpKind.NOTIFY) this.onNotify(e.actor, e.t);
     if (e.k === OpKind.STORE && this.device === e.actor) this.walk = undefined;
     const who = this.sideOf(e.actor);
     if (!who) return;
@@ -159,6 +162,8 @@ class PackedMonitor extends RingMonitor {
           break;
         }
       }
+      const issued = this.driverIssued();
+      if (issued > this.drvPublished) { this.drvPublished = issued; this.log.published('driver', this.fed); }
       return;
     }
     // device: a used descriptor, written at the device's next used position
@@ -173,6 +178,13 @@ class PackedMonitor extends RingMonitor {
     }
     const id = this.devStore.get(this.ids[d.slot].id) ?? -1;
     this.devIssued += this.outstanding.get(id)?.count ?? 1;
+    this.log.published('device', this.fed);
+  }
+
+  /** A notification closes the producer's range of published lists, as a decision does. */
+  private onNotify(actor: number, event: number): void {
+    if (actor === this.driver && event === EVENTS.kick.id) this.drvDecided = this.driverIssued();
+    if (actor === this.device && event === EVENTS['used-irq'].id) this.devDecided = this.devIssued;
   }
 
   private onEventWrite(who: Side, e: TraceEntry, name: string): void {
@@ -226,9 +238,10 @@ class PackedMonitor extends RingMonitor {
       if (e.v === RING_EVENT_FLAGS_DESC) { this.pendingDesc[who] = { flags: e.v, at: i }; return; }
       const [now, old] = this.decisionRange(who);
       const need = e.v === RING_EVENT_FLAGS_DISABLE ? undefined : true;
+      const unpublished = this.unpublished(who, now);
       this.log.decide(who, {
         actor: who === 'driver' ? this.driver : this.device, at: i, read: `${name}=${EVENT_FLAG_NAMES[e.v] ?? e.v}`, need,
-        rule: need ? `${EVENT_FLAG_NAMES[e.v]} asks for every notification` : 'DISABLE: a notification is optional', published: this.rangeText(old, now),
+        rule: need ? `${EVENT_FLAG_NAMES[e.v]} asks for every notification` : 'DISABLE: a notification is optional', published: this.rangeText(old, now), empty: old === now, unpublished,
       });
       return;
     }
@@ -241,12 +254,20 @@ class PackedMonitor extends RingMonitor {
     const event = bit === w ? off : off - this.n;
     const newPos = now % this.n;
     const oldPos = u16(newPos - (now - old));
+    const unpublished = this.unpublished(who, now);
     this.log.decide(who, {
       actor: who === 'driver' ? this.driver : this.device, at: i, read: `${reads}.flags=DESC, ${name}=${fmt(e.v)} (offset ${off}, wrap ${bit})`,
       need: vringNeedEvent(event, newPos, oldPos),
       rule: `the ${who === 'driver' ? 'avail' : 'used'} wrap counter is ${w} at ${this.where(now)}, so event = ${bit === w ? `${off}` : `${off} - ${this.n}`}; ${needEventText(u16(event), newPos, oldPos)}`,
-      published: this.rangeText(old, now),
+      published: this.rangeText(old, now), empty: old === now, unpublished,
     });
+  }
+
+  /** Why the producer's own publish up to `now` is not visible yet (its flags store still buffered), if it is not. */
+  private unpublished(who: Side, now: number): string | undefined {
+    const visible = who === 'driver' ? this.X : this.Y;
+    if (visible >= now) return undefined;
+    return `its flags store ${who === 'driver' ? 'making' : 'marking'} ${this.where(visible)} ${who === 'driver' ? 'available' : 'used'} was not visible yet`;
   }
 
   /** [new, old] positions of the producer's decision; the next decision starts from new. */

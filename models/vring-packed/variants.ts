@@ -134,14 +134,14 @@ export const variants: readonly Variant<PackedProtocol>[] = [
   {
     name: 'missing-mb-driver',
     description: 'kick_prepare with virtio_wmb instead of virtio_mb: under TSO the head flags wait in the driver\'s store buffer while it reads the device\'s stale suppression state and skips the kick, and the device, re-enabling, re-checks the stale descriptor and sleeps.',
-    expect: { verdict: 'violated', invariant: 'no-lost-notification', memory: 'tso' },
+    expect: { verdict: 'violated', invariant: 'notify-decision', memory: 'tso' },
     recreates: 'bug zoo B2 (Linux a72caae21803, the split-ring fix; the packed kick_prepare has the same virtio_mb)',
     override: { kickPrepare: kickPrepareWmb },
   },
   {
     name: 'missing-mb-device',
     description: 'The device reads driver_event right after marking a descriptor used, with no full barrier: under TSO its flags store is still buffered while it reads DISABLE (or an old offset) and sends no interrupt, and the driver, re-enabling, re-checks the stale descriptor and sleeps.',
-    expect: { verdict: 'violated', invariant: 'no-lost-notification', memory: 'tso' },
+    expect: { verdict: 'violated', invariant: 'notify-decision', memory: 'tso' },
     recreates: 'bug zoo B1 (DPDK 159793ac867b "vhost: fix virtio freeze due to missed interrupt"; SPDK issue 3178)',
     override: { shouldNotify: commonMutantSteps.shouldNotifyNoMb },
   },

@@ -24,7 +24,7 @@ export const INVARIANTS: readonly InvariantText[] = [
   { name: 'chain-bounded', kind: 'safety', protects: 'A chain walk follows at most N descriptors (an indirect table: at most its length) and stops at a descriptor without NEXT, so a looped chain is refused, never walked forever.' },
   { name: 'descriptor-ownership', kind: 'safety', protects: 'Each side touches only what it owns: the device reads a descriptor only while the chain holding it is exposed and not yet used, and never writes the descriptor table or the available ring; the driver writes a descriptor only while it is free, and never writes the used ring.' },
   { name: 'used-exactly-once', kind: 'safety', protects: 'Every exposed head is used exactly once, with a live id and a length within its writable buffers, and the driver gets back exactly the used elements, in order, with the id and length the device wrote.' },
-  { name: 'notify-decision', kind: 'safety', protects: 'Each notification decision follows the suppression state just read: with EVENT_IDX it equals vring_need_event(event, new, old) over the entries published since the previous decision; with flags, a clear flag means notify.' },
+  { name: 'notify-decision', kind: 'safety', protects: 'After publishing entries the producer notifies unless a fresh read of the suppression state (after its index store is visible) says none is due: with EVENT_IDX vring_need_event(event, new, old) over the entries published since the previous decision or notification, with flags a set flag. A notification, read or not, closes the entries published so far; barriers and other operations may stand between the read and the notification; going back to wait (or ending) with a notification owed, or with entries published and no fresh read, is the violation. A notification the formula said was not due is reported too (for third-party code, the event-idx-kick / event-idx-irq advisory).' },
   { name: 'no-lost-notification', kind: 'liveness', protects: 'Once nothing can run, no side sleeps with work pending: every exposed buffer was used (no lost kick) and every used buffer was taken by the driver (no lost interrupt).' },
 ];
 
@@ -164,8 +164,9 @@ class SplitMonitor extends RingMonitor {
       if (e.t === NOTES.got.id && e.actor === this.driver) this.onGot(e.data?.[0] ?? -1, e.data?.[1] ?? -1, i);
       return;
     }
-    const late = this.log.close(e, i, (j) => this.stepOf(j));
+    const late = this.log.onOperation(e, i, (j) => this.stepOf(j));
     if (late) this.report('notify-decision', late);
+    if (e.k === OpKind.NOTIFY) this.onNotify(e.actor, e.t);
     const fi = this.info.get(e.t);
     if (!fi || e.k === OpKind.FENCE || e.k === OpKind.NOTIFY || e.k === OpKind.WAIT || e.k === OpKind.POLL) return;
     const name = this.fieldName(e.t);
@@ -204,8 +205,8 @@ class SplitMonitor extends RingMonitor {
       if (fi.member === 'id') this.usedFresh[fi.index].id = true;
       if (fi.member === 'len') this.usedFresh[fi.index].len = true;
     }
-    if (who === 'driver' && name === 'avail.idx') this.driverAvail = e.v;
-    if (who === 'device' && name === 'used.idx') this.deviceUsed = e.v;
+    if (who === 'driver' && name === 'avail.idx' && e.v !== this.driverAvail) { this.driverAvail = e.v; this.log.published('driver', this.fed); }
+    if (who === 'device' && name === 'used.idx' && e.v !== this.deviceUsed) { this.deviceUsed = e.v; this.log.published('device', this.fed); }
     if (who === 'driver' && (name === 'avail.flags' || name === 'avail.used_event')) this.log.enabled.driver = { at: this.fed, text: suppressionText(name, e.v) };
     if (who === 'device' && (name === 'used.flags' || name === 'used.avail_event')) this.log.enabled.device = { at: this.fed, text: suppressionText(name, e.v) };
   }
@@ -286,14 +287,23 @@ class SplitMonitor extends RingMonitor {
     const now = side === 'driver' ? this.driverAvail : this.deviceUsed;
     const old = side === 'driver' ? this.driverOld : this.deviceOld;
     const published = `${idxName} ${old} -> ${now}`;
+    const empty = old === now;
+    const visible = this.mem.read(this.f(idxName));
+    const unpublished = visible === now ? undefined : `its store ${idxName}=${now} was not visible yet (${idxName}=${visible} in memory)`;
     if (side === 'driver') this.driverOld = now; else this.deviceOld = now;
     if (this.eventIdx) {
-      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: vringNeedEvent(v, now, old), rule: needEventText(v, now, old), published });
+      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: vringNeedEvent(v, now, old), rule: needEventText(v, now, old), published, empty, unpublished });
     } else {
       const flag = side === 'driver' ? 'VRING_USED_F_NO_NOTIFY' : 'VRING_AVAIL_F_NO_INTERRUPT';
       const set = (v & 1) !== 0;
-      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: set ? undefined : true, rule: set ? `${flag} is set: a notification is optional` : `${flag} is clear: a notification is required`, published });
+      this.log.decide(side, { actor, at: i, read: `${name}=${v}`, need: set ? undefined : true, rule: set ? `${flag} is set: a notification is optional` : `${flag} is clear: a notification is required`, published, empty, unpublished });
     }
+  }
+
+  /** A notification closes the producer's range of published entries, as a decision does. */
+  private onNotify(actor: number, event: number): void {
+    if (actor === this.driver && event === EVENTS.kick.id) this.driverOld = this.driverAvail;
+    if (actor === this.device && event === EVENTS['used-irq'].id) this.deviceOld = this.deviceUsed;
   }
 
   private onAvailIdx(v: number, i: number): void {

@@ -5,11 +5,11 @@
  */
 import type { Variant } from '../../harness/core/define-model.ts';
 import { port as p, type Program } from '../../harness/core/ops.ts';
-import { u16 } from '../vring-common/ring-math.ts';
-import { broken, commonMutantSteps, RESPONSE_BYTES, type Segment, type UsedBuffer } from '../vring-common/scenario.ts';
+import { u16, vringNeedEvent } from '../vring-common/ring-math.ts';
+import { broken, commonMutantSteps, EVENTS, RESPONSE_BYTES, type Segment, type UsedBuffer } from '../vring-common/scenario.ts';
 import type { ChainBytes } from './device.ts';
 import { addBuffer, detach } from './driver.ts';
-import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, type Desc } from './layout.ts';
+import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_USED_F_NO_NOTIFY, type Desc } from './layout.ts';
 import { reference, type DeviceCtx, type DriverCtx, type SplitProtocol } from './protocol.ts';
 
 /** virtqueue_kick_prepare with virtio_wmb where virtio_mb belongs (Linux ee7cd8981e15, fixed by a72caae21803). */
@@ -52,6 +52,38 @@ function* pushUsedIdxFirst(x: DeviceCtx, head: number, len: number): Program {
   yield p.wmb();
   yield p.store(e.id, head);
   yield p.store(e.len, len);
+}
+
+/** The device's decision as QEMU takes it: the first interrupt unconditionally (signalled_used_valid false), without reading used_event. */
+const signalledValid = new WeakSet<object>();
+function* shouldNotifyFirstUnconditional(x: DeviceCtx): Program<boolean> {
+  yield p.mb();
+  if (!x.q.usedEvent || signalledValid.has(x.s)) return yield* x.proto.notifyNeeded(x);
+  signalledValid.add(x.s);
+  x.s.signalledUsed = x.s.usedIdx;
+  return true;
+}
+
+/** virtqueue_kick split in prepare and notify with a virtio_mb and an unrelated read (used.idx) between the decision and the doorbell. */
+function* kickBarrierBeforeNotify(x: DriverCtx): Program {
+  const need = yield* x.proto.kickPrepare(x);
+  yield p.load(x.q.usedIdx);
+  yield p.mb();
+  if (need) yield p.notify(EVENTS.kick);
+}
+
+/** The suppression state the driver read while publishing, before avail.idx: its kick decision uses that snapshot. */
+const snapshot = new WeakMap<object, number>();
+function* publishAvailAfterSnapshot(x: DriverCtx, head: number): Program {
+  snapshot.set(x.s, yield p.load(x.q.availEvent ?? x.q.usedFlags));
+  yield* reference.publishAvail(x, head);
+}
+function* kickPrepareFromSnapshot(x: DriverCtx): Program<boolean> {
+  yield p.mb();
+  const old = u16(x.s.availIdxShadow - x.s.numAdded);
+  x.s.numAdded = 0;
+  const v = snapshot.get(x.s) ?? 0;
+  return x.q.availEvent ? vringNeedEvent(v, x.s.availIdxShadow, old) : (v & VIRTQ_USED_F_NO_NOTIFY) === 0;
 }
 
 /** Asks for a kick only when avail_event is exactly the last entry added: a point test, not vring_need_event's range. */
@@ -158,14 +190,14 @@ export const variants: readonly Variant<SplitProtocol>[] = [
   {
     name: 'missing-mb-driver',
     description: 'virtqueue_kick_prepare with virtio_wmb instead of virtio_mb: under TSO the driver\'s avail.idx store waits in its store buffer while it reads a stale avail_event/used.flags and skips the kick, and the device, re-enabling kicks, re-reads the stale avail.idx and sleeps.',
-    expect: { verdict: 'violated', invariant: 'no-lost-notification', memory: 'tso' },
+    expect: { verdict: 'violated', invariant: 'notify-decision', memory: 'tso' },
     recreates: 'bug zoo B2 (Linux a72caae21803 fixing ee7cd8981e15; device twin cloud-hypervisor PR 2179)',
     override: { kickPrepare: kickPrepareWmb },
   },
   {
     name: 'missing-mb-device',
     description: 'The device reads avail.flags/used_event right after publishing used.idx, with no full barrier: under TSO its used.idx store is still buffered while it reads NO_INTERRUPT (or an old used_event) and sends no interrupt, and the driver, re-enabling, re-reads the stale used.idx and sleeps.',
-    expect: { verdict: 'violated', invariant: 'no-lost-notification', memory: 'tso' },
+    expect: { verdict: 'violated', invariant: 'notify-decision', memory: 'tso' },
     recreates: 'bug zoo B1 (DPDK 159793ac867b "vhost: fix virtio freeze due to missed interrupt"; ACRN PR 2733; SPDK issue 3178)',
     override: { shouldNotify: commonMutantSteps.shouldNotifyNoMb },
   },
@@ -196,6 +228,27 @@ export const variants: readonly Variant<SplitProtocol>[] = [
     expect: { verdict: 'violated', invariant: 'notify-decision' },
     recreates: 'bug zoo B7 (point test instead of range test: openvmm PR 4267; Linux ee7cd8981e15 on the range being valid only below 2^16)',
     override: { kickNeeded: kickNeededPointTest },
+  },
+  {
+    name: 'first-irq-unconditional',
+    description: 'Not a bug: the device sends its first interrupt without reading used_event, as QEMU does (virtio_split_should_notify, !signalled_used_valid); later ones follow vring_need_event. The notification closes the entries published so far like a decision.',
+    expect: { verdict: 'passed' },
+    recreates: 'QEMU hw/virtio/virtio.c virtio_split_should_notify (return !v || vring_need_event(...)); digest pitfall 3 ("QEMU always sends the first notification")',
+    override: { shouldNotify: shouldNotifyFirstUnconditional },
+  },
+  {
+    name: 'barrier-before-kick',
+    description: 'Not a bug: the driver reads avail_event after virtio_mb, then reads used.idx and issues another virtio_mb before the doorbell; operations between the decision and the notification are legal.',
+    expect: { verdict: 'passed' },
+    recreates: 'Linux virtqueue_kick = virtqueue_kick_prepare + virtqueue_notify (callers may do work in between); issue 14 (a driver with a barrier before its kick was accused)',
+    override: { kick: kickBarrierBeforeNotify },
+  },
+  {
+    name: 'kick-snapshot-before-publish',
+    description: 'The driver reads avail_event (or used.flags) while it publishes a buffer, before the avail.idx store, and decides at kick time from that snapshot: the device re-enables kicks in between, re-checks avail.idx before the store and sleeps; no fresh read after publishing, no kick.',
+    expect: { verdict: 'violated', invariant: 'notify-decision' },
+    recreates: 'spec 2.7.10 (the driver reads the suppression state after exposing the entries, with a full barrier in between); digest invariant 12',
+    override: { publishAvail: publishAvailAfterSnapshot, kickPrepare: kickPrepareFromSnapshot },
   },
   {
     name: 'cursor-wrap-at-size',

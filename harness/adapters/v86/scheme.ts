@@ -29,6 +29,7 @@ import { vringNeedEvent } from '../../../models/vring-common/ring-math.ts';
 import { RESPONSE_BYTES } from '../../../models/vring-common/scenario.ts';
 import { syncPort, type BlockingBody, type RawPort } from '../blocking-port.ts';
 import type { Advisory, RoleSpec } from '../schemes.ts';
+import { overNotification } from '../vring/over-notification.ts';
 
 /** Guest physical address of the descriptor table (the layout's offset 0). */
 export const RING_BASE = 0x10000;
@@ -56,6 +57,9 @@ type V86VirtIOClass = new (cpu: object, options: object) => V86VirtIO;
 type PortHandler = (value: number) => void;
 
 /** The suppression rule v86 breaks: with EVENT_IDX it reads used_event and interrupts anyway. */
+/** notify-decision with its finding at an interrupt that was not due taken out (eventIdxAdvisory reports those). */
+const SPURIOUS_IRQ = overNotification('device', 'event-idx-irq', 'reported by eventIdxAdvisory');
+
 const eventIdxAdvisory: Advisory = {
   rule: 'event-idx-irq',
   text: 'With VIRTIO_F_EVENT_IDX the device SHOULD NOT send a used buffer notification unless vring_need_event(used_event, new, old) holds (virtio 1.2, 2.7.10); v86 reads used_event and raises the interrupt on every flush regardless.',
@@ -199,8 +203,9 @@ export const v86VringSplitDevice: RoleSpec = {
   optional: [],
   body: deviceBody,
   advisories: [eventIdxAdvisory],
-  // The model's notify-decision holds both sides to the EVENT_IDX formula exactly; for a device the
-  // spec's "no interrupt unless due" is a SHOULD, judged here by the event-idx-irq advisory. A
-  // missing interrupt that matters is still a no-lost-notification violation.
-  notApplicable: ['notify-decision'],
+  // notify-decision judges v86 like any device: an interrupt owed (vring_need_event true) or used
+  // entries published without a fresh read of used_event, when v86 goes back to waiting without an
+  // interrupt, is the spec's MUST violation. An interrupt that was not due is the spec's SHOULD NOT:
+  // the model's finding is dropped here and the event-idx-irq advisory above reports it in v86's terms.
+  invariants: SPURIOUS_IRQ.invariants,
 };

@@ -4,8 +4,8 @@
  *
  * The spec (virtio 1.2, 2.7.7 and 2.7.10; 2.8.10 and 2.8.21 for packed rings) says a producer MUST
  * notify when the suppression state it read asks for it, and SHOULD NOT notify otherwise. The
- * model's notify-decision holds both sides to the formula exactly (the reference follows Linux and
- * QEMU). For third-party code the model's own decision log still judges: a finding raised at the
+ * model's notify-decision (models/vring-common/notify-log.ts) reports both: a notification owed
+ * when the producer goes back to waiting, and one sent that the formula did not call for. For third-party code the model's own decision log still judges: a finding raised at the
  * side's own notification (a notification the formula did not call for) is filed as an advisory
  * with the model's explanation; every other finding (a notification that was due and not sent, an
  * invalid suppression value) stays a violation.
