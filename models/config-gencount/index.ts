@@ -54,7 +54,7 @@ export const configGencount = defineModel<GencountProtocol, ConfigSpace>({
   variants,
   invariants,
   defaultPreemptions: 3,
-  // Under tso bound 3 runs some 150,000 executions (minutes); bound 2 about 69,000 (bench/RESULTS.md).
+  // Under tso bound 3 did not finish in 600 s (1.19 M executions); bound 2 runs 68,797 (bench/RESULTS.md).
   defaultPreemptionsBuffered: 2,
   maxSteps: (q) => 2000 + 50 * (q.updates + q.reads + q.writes + 2) * (q.configBytes / 4 + q.driverBytes / 4 + 8),
   build(params) {
