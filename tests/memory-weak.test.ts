@@ -3,6 +3,7 @@
  * coherence, the split-ring barrier mutants it alone catches, the references it passes, and that
  * its choices replay and shrink like tso's flushes.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check, expectedUnder } from '../harness/check.ts';
 import { defineModel, refs } from '../harness/core/define-model.ts';
@@ -14,6 +15,7 @@ import { DfsStrategy } from '../harness/explore/dfs.ts';
 import { explore } from '../harness/explore/explore.ts';
 import { collectOutcomes, withoutInvariants } from '../harness/explore/outcomes.ts';
 import { replay } from '../harness/replay.ts';
+import { validate } from '../harness/validate.ts';
 import { renderTrace } from '../harness/report/text.ts';
 import { findModel } from '../models/index.ts';
 
@@ -195,4 +197,20 @@ describe('vring-split: barrier mutants only weak catches', () => {
     expect(config.verdict).toBe('passed');
     expect(config.complete).toBe(true);
   }, 30_000);
+});
+
+describe('a JavaScript device without the virtio_rmb (examples/js/split-device-no-rmb.mjs)', () => {
+  const impl = join(import.meta.dirname, '..', 'examples', 'js', 'split-device-no-rmb.mjs');
+  it('conforms under tso and is caught under weak; its good twin conforms under weak', async () => {
+    // tso at bound 1 covers sc at bound 1 (every sc schedule is a tso schedule at the same cost).
+    const tso = await validate({ impl, role: 'device', scheme: 'vring-split', params: { buffers: 2 }, memory: 'tso', preemptions: 1 });
+    expect(tso.verdict).toBe('passed');
+    expect(tso.complete).toBe(true);
+    const weak = await validate({ impl, role: 'device', scheme: 'vring-split', memory: 'weak', preemptions: 2 });
+    expect(weak.verdict).toBe('violated');
+    expect(weak.invariants.find((i) => i.name === 'descriptor-ownership')?.counterexample).toBeDefined();
+    const good = await validate({ impl: join(import.meta.dirname, '..', 'examples', 'js', 'split-device-good.mjs'), role: 'device', scheme: 'vring-split', params: { buffers: 2 }, memory: 'weak', preemptions: 1 });
+    expect(good.verdict).toBe('passed');
+    expect(good.complete).toBe(true);
+  }, 60_000);
 });
