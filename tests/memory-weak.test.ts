@@ -189,6 +189,18 @@ describe('vring-split: barrier mutants only weak catches', () => {
     expect(r.asExpected).toBe(true);
   }, 30_000);
 
+  it('config-gencount no-rmb-read passes under sc and tso, violates no-torn-read under weak', async () => {
+    const params = { updates: 1, writes: 1 };
+    for (const memory of ['sc', 'tso'] as const) {
+      const r = await check({ model: 'config-gencount', variant: 'no-rmb-read', memory, params, preemptions: 2 });
+      expect(r.verdict, memory).toBe('passed');
+      expect(r.complete).toBe(true);
+    }
+    const r = await check({ model: 'config-gencount', variant: 'no-rmb-read', memory: 'weak', params, preemptions: 2 });
+    expect(r.invariant).toBe('no-torn-read');
+    expect(r.counterexample!.trace.some((e) => e.op === 'stale')).toBe(true);
+  }, 30_000);
+
   it('the reference vring-split and config-gencount pass under weak at a small bound', async () => {
     const ring = await check({ model: 'vring-split', variant: 'reference', memory: 'weak', params: { buffers: 2 }, preemptions: 2 });
     expect(ring.verdict).toBe('passed');
