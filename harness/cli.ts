@@ -111,7 +111,7 @@ function checkOptions(values: Values): Omit<CheckOptions, 'model' | 'variant'> {
     params: parseParams(values.param),
     engine: parseChoice(values.engine, 'engine', ENGINE_KINDS),
     strategy: parseChoice(values.strategy, 'strategy', STRATEGY_NAMES),
-    memory: parseChoice(values.memory, 'memory model', ['sc', 'tso'] as const),
+    memory: parseChoice(values.memory, 'memory model', ['sc', 'tso', 'weak'] as const),
     preemptions: parseInteger(values.preemptions, '--preemptions'),
     budgetMs: values.budget === undefined ? undefined : parseDuration(values.budget, '--budget'),
     seed: parseInteger(values.seed, '--seed'),

@@ -516,7 +516,7 @@ export async function validateCommand(args: readonly string[], values: ValidateA
     scheme: need(values.scheme, 'scheme'),
     params: parseParams(values.param),
     strategy: parseChoice(values.strategy, 'strategy', STRATEGY_NAMES),
-    memory: parseChoice(values.memory, 'memory model', ['sc', 'tso'] as const),
+    memory: parseChoice(values.memory, 'memory model', ['sc', 'tso', 'weak'] as const),
     preemptions: parseInteger(values.preemptions, '--preemptions'),
     budgetMs: values.budget === undefined ? undefined : parseDuration(values.budget, '--budget'),
     seed: parseInteger(values.seed, '--seed'),

@@ -94,7 +94,7 @@ const cases: Case[] = [
   ['--engine followed by an option', [...C, '--engine', '--json'], /--engine needs a value: one of inline, threads/],
   ['unknown strategy', [...C, '--strategy', 'bfs'], /--strategy takes one of dfs, random, pct, not "bfs"/],
   ['unknown memory model', [...C, '--memory', 'pso'], /--memory takes one of sc, tso, weak, not "pso"/],
-  ['memory model not built yet', [...C, '--memory', 'weak'], /--memory weak is not available yet \(available: sc, tso\)/],
+  ['--reduction under weak', [...C, '--reduction', '--memory', 'weak'], /--reduction is not offered under --memory weak/],
   // check: numbers
   ['negative preemptions', [...C, '--preemptions', '-1'], /--preemptions takes a whole number from 0, not "-1"/],
   ['preemptions not a number', [...C, '--preemptions', 'abc'], /--preemptions takes a whole number from 0, not "abc"/],

@@ -77,12 +77,13 @@ describe('jobs and shards', () => {
   const jobs = buildJobs(config, tmp);
   const checks = jobs.filter((j): j is CheckJob => j.kind === 'check');
 
-  it('every variant of every model, under sc; references and tso-only mutants under tso too', () => {
+  it('every variant of every model, under sc; references and tso-only mutants under tso too, weak-only mutants under weak', () => {
     for (const m of MODELS) {
       for (const v of m.variants) {
         const mine = checks.filter((j) => j.model === m.name && j.variant === v.name).map((j) => j.memory);
         const wantTso = v.expect.verdict === 'passed' || v.expect.memory === 'tso';
-        expect(mine, `${m.name}/${v.name}`).toEqual(wantTso ? ['sc', 'tso'] : ['sc']);
+        const wantWeak = v.expect.verdict === 'violated' && v.expect.memory === 'weak';
+        expect(mine, `${m.name}/${v.name}`).toEqual(wantTso ? ['sc', 'tso'] : wantWeak ? ['sc', 'weak'] : ['sc']);
       }
     }
     const tsoOnly = checks.find((j) => j.memory === 'sc' && j.expect.verdict === 'passed' && j.variant !== 'reference');

@@ -124,6 +124,7 @@ class BlockingRunner {
   constructor(private readonly index: number, private readonly state: SharedState, private readonly channel: Channel) {
     this.trace = new TraceWriter(channel);
     state.onFlush = (_a, field, value, forced) => this.trace.op(forced ? OpKind.DRAIN : OpKind.FLUSH, field, value);
+    state.onStale = (_a, field, older) => this.trace.op(OpKind.STALE, field, older);
     // We are inside the BEGIN grant ActorDriver is serving; its trace cursor was reset already.
     this.seq = Atomics.load(channel.ctl, Word.GRANT);
   }

@@ -98,7 +98,7 @@ function existingDirIfThere(text: string, option: string): void {
  * IMPLEMENTED lists what runs (TypeScript insists that every MemoryModel is listed there).
  */
 const MEMORY_NAMES = ['sc', 'tso', 'weak'] as const;
-const IMPLEMENTED: Readonly<Record<MemoryModel, true>> = { sc: true, tso: true };
+const IMPLEMENTED: Readonly<Record<MemoryModel, true>> = { sc: true, tso: true, weak: true };
 function memory(text: string, option: string): void {
   choice(MEMORY_NAMES)(text, option);
   if (!(text in IMPLEMENTED)) throw new UsageError(`${option} ${text} is not available yet (available: ${Object.keys(IMPLEMENTED).join(', ')})`);
@@ -133,12 +133,12 @@ const STRATEGY: OptionSpec = {
 };
 const MEMORY: OptionSpec = {
   name: 'memory', kind: 'string', value: 'M', accepts: `one of ${MEMORY_NAMES.join(', ')}`, default: 'sc', check: memory,
-  help: 'memory model: sc (sequential consistency), tso (store buffers; finds missing barriers), weak (not available yet)',
+  help: 'memory model: sc (sequential consistency), tso (x86-like store buffers: finds a missing virtio_mb), weak (Arm-like: stores and loads reorder unless virtio_wmb, virtio_rmb or virtio_mb orders them: finds a missing wmb or rmb too)',
   when: (v, c) => (c.impl === 'process' && str(v, 'memory') !== 'sc' ? 'an external command shares no memory with us: --memory does not apply' : undefined),
 };
 const PREEMPTIONS: OptionSpec = {
   name: 'preemptions', kind: 'string', value: 'N', accepts: integerForm(0), default: "the model's", check: integer(0),
-  help: 'preemption bound of dfs (under tso: preemptions plus delayed stores)', when: onlyFor(['dfs'], '--preemptions'),
+  help: 'preemption bound of dfs (under tso and weak: preemptions plus delayed stores and stale loads)', when: onlyFor(['dfs'], '--preemptions'),
 };
 const BUDGET: OptionSpec = {
   name: 'budget', kind: 'string', value: 'T', accepts: DURATION, default: 'none', check: duration,
@@ -183,12 +183,13 @@ const CHECK: CommandSpec = {
     STRATEGY,
     MEMORY,
     PREEMPTIONS,
-    { name: 'no-reduction', kind: 'boolean', help: 'dfs without partial-order reduction (always so under tso, and the default for models where it does not pay)',
+    { name: 'no-reduction', kind: 'boolean', help: 'dfs without partial-order reduction (always so under tso and weak, and the default for models where it does not pay)',
       when: (v) => (strategyOf(v) !== 'dfs' ? `--no-reduction does not apply to --strategy ${strategyOf(v)} (only to dfs)`
         : v.reduction ? '--reduction and --no-reduction cannot be combined' : undefined) },
     { name: 'reduction', kind: 'boolean', help: 'dfs with partial-order reduction even where the model says it does not pay (sc only)',
       when: (v) => (strategyOf(v) !== 'dfs' ? `--reduction does not apply to --strategy ${strategyOf(v)} (only to dfs)`
         : str(v, 'memory') === 'tso' ? '--reduction is not offered under --memory tso: bounded, the reduced tso search misses outcomes the plain one reaches, and it runs more executions (the plain tso search is the default)'
+        : str(v, 'memory') === 'weak' ? '--reduction is not offered under --memory weak: its stores wait as under tso, where the bounded reduced search misses outcomes the plain one reaches (the plain weak search is the default)'
         : v['state-hashing'] ? '--reduction cannot be combined with --state-hashing (sleep sets and state caching do not mix soundly)'
           : v.shard ? '--reduction cannot be combined with --shard (a sharded search is the plain one)' : undefined) },
     { name: 'state-hashing', kind: 'boolean', help: 'dfs prunes states it has seen and reports the distinct states', when: onlyFor(['dfs'], '--state-hashing') },

@@ -18,7 +18,7 @@ export interface ParamSpec {
   readonly description: string;
 }
 
-export type MemoryModel = 'sc' | 'tso';
+export type MemoryModel = 'sc' | 'tso' | 'weak';
 
 /** What checking a variant must give. A mutant names the invariant it breaks. */
 export type Expectation =

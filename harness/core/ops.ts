@@ -39,6 +39,11 @@ export const OpKind = {
    */
   FLUSH: 14,
   DRAIN: 15,
+  /**
+   * Trace only, memory model weak: the actor's next load reads a message `v` places older than the
+   * newest it could read (a stale value). Not a decision of its own: it marks the load after it.
+   */
+  STALE: 16,
 } as const;
 export type OpKind = (typeof OpKind)[keyof typeof OpKind];
 
@@ -48,7 +53,7 @@ export const FENCE_NAMES: Record<number, string> = { 1: 'virtio_wmb', 2: 'virtio
 
 export const OP_NAMES: Record<number, string> = {
   1: 'load', 2: 'store', 3: 'add', 4: 'xchg', 5: 'cas', 6: 'fence', 7: 'notify', 8: 'wait',
-  9: 'poll', 10: 'pause', 11: 'atomic-begin', 12: 'atomic-end', 13: 'note', 14: 'flush', 15: 'drain',
+  9: 'poll', 10: 'pause', 11: 'atomic-begin', 12: 'atomic-end', 13: 'note', 14: 'flush', 15: 'drain', 16: 'stale',
 };
 
 export interface Op {
@@ -63,9 +68,9 @@ export interface Op {
   readonly data?: readonly number[];
 }
 
-/** Entries that name a field: the memory operations and, under tso, store-buffer flushes. */
+/** Entries that name a field: the memory operations and, under tso and weak, store-buffer flushes and stale marks. */
 export function touchesField(k: number): boolean {
-  return (k >= OpKind.LOAD && k <= OpKind.CAS) || k === OpKind.FLUSH || k === OpKind.DRAIN;
+  return (k >= OpKind.LOAD && k <= OpKind.CAS) || k === OpKind.FLUSH || k === OpKind.DRAIN || k === OpKind.STALE;
 }
 
 export interface EventRef {

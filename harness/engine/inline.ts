@@ -22,6 +22,9 @@ export class InlineEngine implements Engine {
     this.state.onFlush = (actor, field, value, forced) => {
       this.trace.push({ step: this.steps, actor, k: forced ? OpKind.DRAIN : OpKind.FLUSH, t: field, v: value });
     };
+    this.state.onStale = (actor, field, older) => {
+      this.trace.push({ step: this.steps, actor, k: OpKind.STALE, t: field, v: older });
+    };
     const n = instance.actors.length;
     this.programs = new Array(n);
     this.pending = new Array(n);

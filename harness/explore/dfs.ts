@@ -10,6 +10,7 @@
  * a preemption. Under tso a choice also costs one when it lets an access overtake a buffered store
  * (see choiceCost in strategy.ts).
  */
+import { isFlush, weakChoice } from './weak-choices.ts';
 import { choiceCost, defaultChoice, isPreemption, PRUNE, type Choice, type Coverage, type ExecutionSummary, type Strategy } from './strategy.ts';
 
 interface Branch {
@@ -114,10 +115,12 @@ export class DfsStrategy implements Strategy {
         // A flush nobody is about to observe commutes with the default step and stays enabled
         // until someone is; branching on it only when it is due keeps tso from multiplying runs.
         if (other === actor) continue;
-        if (other >= c.actors && actor < c.actors) {
+        if (isFlush(c.actors, other) && actor < c.actors) {
           // Unless it wakes a spinning actor: under sc the store woke it, so its wake-up and what
           // the sleeper then does are schedules the sc search has.
-          if (c.wakes(other)) this.file(c, [other], 0);
+          // Under weak a younger store made visible first is a reordering: always a branch, at its cost.
+          if (weakChoice(c.actors, other) !== undefined) this.file(c, [other], choiceCost(c, other));
+          else if (c.wakes(other)) this.file(c, [other], 0);
           continue;
         }
         this.file(c, [other], choiceCost(c, other));

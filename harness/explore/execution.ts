@@ -13,6 +13,12 @@
  * Under memory model tso, making an actor's oldest buffered store visible is a choice of its own,
  * numbered actors + a ("flush of actor a"), enabled while the buffer is not empty. A flush is not
  * a move of the actor: the actor that ran last stays current.
+ *
+ * Under memory model weak the same flushes make an actor's oldest pending store visible, and two
+ * more kinds of choice exist (weak-choices.ts): making a younger pending store visible first (one
+ * no wmb holds back), and running an actor's load so that it reads an older message than the
+ * newest it may read (a stale value). The default is the newest, so the default schedule reads
+ * what sc would.
  */
 import { actorName, opLabel, targetName } from '../core/describe.ts';
 import type { ModelInstance, Observer } from '../core/model.ts';
@@ -21,6 +27,7 @@ import { NO_OWNER } from '../core/shared-state.ts';
 import { DONE, FAILED, type Engine } from '../engine/engine.ts';
 import { footprintOf } from './footprint.ts';
 import { SpinWatch } from './spin.ts';
+import { flushChoice, staleChoice, weakChoice } from './weak-choices.ts';
 import { PRUNE, type Choice, type Strategy } from './strategy.ts';
 
 /** The harness's own invariants, checked for every model. */
@@ -49,20 +56,28 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   const instance = engine.instance;
   const n = instance.actors.length;
   const decisions: number[] = [];
-  const spin = new SpinWatch(n, instance.layout.fields.length, instance.events.length, engine.state.memoryModel === 'tso');
+  const spin = new SpinWatch(n, instance.layout.fields.length, instance.events.length, engine.state.memoryModel !== 'sc');
   const history = new Uint32Array(n).fill(0x811c9dc5);
   const stepsOf = new Array<number>(n).fill(0);
+  engine.state.setActorCount(n);
   engine.begin();
   const observers = instance.invariants.map((inv) => ({ name: inv.name, obs: inv.observe({ instance, state: engine.state, trace: engine.trace }) }));
   let seen = 0;
   let current = -1;
 
-  const tso = engine.state.memoryModel === 'tso';
+  // Stores wait before they become visible (tso: in a FIFO store buffer; weak: in a pending set).
+  const tso = engine.state.memoryModel !== 'sc';
+  const weak = engine.state.memoryModel === 'weak';
   const eager = tso && strategy.eagerFlushes === true;
-  if (tso && !engine.flush) throw new Error(`the ${engine.kind} engine does not support memory model tso`);
-  const label = (a: number) => (a >= n
-    ? `${actorName(instance, a - n)} flush ${targetName(instance, OpKind.FLUSH, engine.state.oldestBufferedField(a - n))}`
-    : `${actorName(instance, a)} ${opLabel(instance, engine.pendingKind(a), engine.pendingTarget(a))}`);
+  if (tso && !engine.flush) throw new Error(`the ${engine.kind} engine does not support memory model ${engine.state.memoryModel}`);
+  const label = (a: number) => {
+    const w = weakChoice(n, a);
+    if (w?.kind === 'flush') return `${actorName(instance, w.actor)} flush ${targetName(instance, OpKind.FLUSH, w.field)}`;
+    if (w?.kind === 'stale') return `${actorName(instance, w.actor)} ${opLabel(instance, OpKind.LOAD, engine.pendingTarget(w.actor))} (stale ${w.older})`;
+    return a >= n
+      ? `${actorName(instance, a - n)} flush ${targetName(instance, OpKind.FLUSH, engine.state.oldestBufferedField(a - n))}`
+      : `${actorName(instance, a)} ${opLabel(instance, engine.pendingKind(a), engine.pendingTarget(a))}`;
+  };
   // Steps that emitted a note an invariant judges the order of (the reduction keeps their orders).
   const ordered = new Set(instance.invariants.flatMap((inv) => (inv.orders ?? []).map((note) => note.id)));
   const noted: boolean[] = [];
@@ -74,18 +89,30 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
 
   // The strategy's view of the state; built once, read through the variables above.
   const delays = (a: number) => tso && overtakes(engine, n, a);
-  const footprint = (c: number) => {
+  const footprint = (choice: number) => {
+    const w = weakChoice(n, choice);
+    const c = w === undefined ? choice : w.kind === 'flush' ? n + w.actor : w.actor;
     if (c >= n ? engine.state.buffered(c - n) === 0 : engine.pendingKind(c) <= 0) return undefined;
     return footprintOf(engine, n, c);
   };
   const wakes = (c: number) => {
+    const w = weakChoice(n, c);
+    if (w !== undefined) return w.kind === 'flush' && spin.wouldWake(w.field, w.actor);
     if (!tso || c < n) return false;
     for (const f of instance.layout.fields) if (engine.state.bufferHas(c - n, f.id) && spin.wouldWake(f.id, c - n)) return true;
     return false;
   };
   const flushesBefore = (b: number) => (tso ? flushesClearing(engine, n, b) : []);
-  const kind = (a: number) => (a >= n ? OpKind.FLUSH : engine.pendingKind(a));
-  const target = (a: number) => (a >= n ? engine.state.oldestBufferedField(a - n) : engine.pendingTarget(a));
+  const kind = (a: number) => {
+    const w = weakChoice(n, a);
+    if (w !== undefined) return w.kind === 'flush' ? OpKind.FLUSH : OpKind.LOAD;
+    return a >= n ? OpKind.FLUSH : engine.pendingKind(a);
+  };
+  const target = (a: number) => {
+    const w = weakChoice(n, a);
+    if (w !== undefined) return w.kind === 'flush' ? w.field : engine.pendingTarget(w.actor);
+    return a >= n ? engine.state.oldestBufferedField(a - n) : engine.pendingTarget(a);
+  };
   const stateKey = () => {
     const keys: string[] = [];
     for (const { obs } of observers) {
@@ -109,7 +136,7 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
     seen = engine.trace.length;
     if (safety) return finish(safety);
 
-    const enabled = enabledActors(engine, n, spin, tso, eager);
+    const enabled = enabledActors(engine, n, spin, tso, eager, weak);
     if (enabled.length === 0) {
       // Spinners are not stuck yet: they retry freely until they change something or run out of steps.
       if (spin.force()) continue;
@@ -118,9 +145,20 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
 
     const currentEnabled = current >= 0 && enabled.includes(current);
     const choice: Choice = { step: engine.steps, enabled, current, currentEnabled, actors: n, label, delays, wakes, flushesBefore, footprint, kind, target, stateKey, noted: (i: number) => noted[i] === true };
-    const a = strategy.choose(choice);
-    if (a === PRUNE) return finish(undefined, true);
-    decisions.push(a);
+    const chosen = strategy.choose(choice);
+    if (chosen === PRUNE) return finish(undefined, true);
+    decisions.push(chosen);
+    const w = weakChoice(n, chosen);
+    if (w?.kind === 'flush') {
+      noted.push(false);
+      const at = engine.trace.length;
+      engine.state.weak.setPick(w.actor, w.field + 1);
+      engine.flush!(w.actor);
+      for (let i = at; i < engine.trace.length; i++) spin.observe(engine.trace[i]);
+      continue;
+    }
+    if (w?.kind === 'stale') engine.state.weak.setPick(w.actor, w.older);
+    const a = w?.kind === 'stale' ? w.actor : chosen;
     if (a >= n) {
       noted.push(false);
       const at = engine.trace.length;
@@ -158,17 +196,31 @@ export function runExecution(engine: Engine, strategy: Strategy): ExecutionResul
   }
 }
 
-function enabledActors(engine: Engine, n: number, spin: SpinWatch, tso: boolean, eagerFlushes: boolean): number[] {
+function enabledActors(engine: Engine, n: number, spin: SpinWatch, tso: boolean, eagerFlushes: boolean, weak: boolean): number[] {
   const enabled: number[] = [];
   for (let a = 0; a < n; a++) {
     if (!runnable(engine, a, spin.asleep)) continue;
     enabled.push(a);
   }
+  const actors = enabled.length;
   if (tso) {
-    const quiet = enabled.length === 0;
+    const quiet = actors === 0;
     for (let a = 0; a < n; a++) {
-      if (engine.state.buffered(a) > 0 && (eagerFlushes || quiet || flushMatters(engine, n, a, spin))) enabled.push(n + a);
+      if (engine.state.buffered(a) > 0 && (eagerFlushes || quiet || flushMatters(engine, n, a, spin))) {
+        enabled.push(n + a);
+        // weak: any other store that no wmb and no older store of its field holds back may go first.
+        if (weak) for (const f of engine.state.weak.eligibleStores(a).slice(1)) enabled.push(flushChoice(n, a, f));
+      }
     }
+  }
+  if (weak) {
+    for (let i = 0; i < actors; i++) {
+      const a = enabled[i];
+      if (engine.pendingKind(a) !== OpKind.LOAD) continue;
+      const options = engine.state.weak.eligible(a, engine.pendingTarget(a)).length;
+      for (let k = 1; k < options; k++) enabled.push(staleChoice(n, a, k));
+    }
+    enabled.sort((x, y) => x - y);
   }
   return enabled;
 }

@@ -37,7 +37,7 @@ export function outcomeOf(engine: Engine, ended: string): string {
   const n = engine.instance.actors.length;
   const perActor: string[][] = Array.from({ length: n }, () => []);
   for (const e of engine.trace) {
-    if (e.k === OpKind.FLUSH || e.k === OpKind.DRAIN) continue; // store-buffer effects show in values and memory
+    if (e.k === OpKind.FLUSH || e.k === OpKind.DRAIN || e.k === OpKind.STALE) continue; // store-buffer effects show in values and memory
     perActor[e.actor]?.push(entryText(e));
   }
   // The globally visible memory and the event latches (not the store buffers' bookkeeping, which

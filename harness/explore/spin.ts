@@ -42,7 +42,7 @@ export class SpinWatch {
   observe(e: TraceEntry): void {
     const a = e.actor;
     switch (e.k) {
-      case OpKind.NOTE: return;
+      case OpKind.NOTE: case OpKind.STALE: return;
       case OpKind.FLUSH: case OpKind.DRAIN: this.written(e.t, a); return;
       case OpKind.PAUSE: return;
       default: break;

@@ -30,14 +30,14 @@ export interface StrategyOptions {
 /**
  * Whether dfs reduces. Never in sharded runs (a race found in one shard's subtree adds backtrack
  * points in another's) or with state hashing (sleep sets and state caching do not mix soundly).
- * Never under tso: with a preemption bound the reduced tso search misses outcome classes the plain
+ * Never under tso (nor weak, whose stores wait the same way): with a preemption bound the reduced tso search misses outcome classes the plain
  * tso search reaches (17 of 45 on config-gencount with one update and one write at bound 2; the
  * cost it charges flushes and delays differs from the plain search's) and runs more executions
  * than the plain one, so it is not offered (the option table refuses --reduction there).
  * Otherwise as asked; by default where the model says it pays (ModelDef.reduction).
  */
 export function reduces(o: Pick<StrategyOptions, 'reduction' | 'memory' | 'shard' | 'stateHashing'> & { readonly modelDefault?: boolean }): boolean {
-  if (o.stateHashing || (o.shard?.count ?? 1) > 1 || o.memory === 'tso') return false;
+  if (o.stateHashing || (o.shard?.count ?? 1) > 1 || o.memory === 'tso' || o.memory === 'weak') return false;
   if (o.reduction !== undefined) return o.reduction;
   return o.modelDefault !== false;
 }

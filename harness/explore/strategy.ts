@@ -4,6 +4,7 @@
  * ones; it never touches memory or actors.
  */
 import type { Footprint } from './footprint.ts';
+import { moverOf, weakChoice } from './weak-choices.ts';
 
 /** What a strategy sees at a scheduling point. */
 export interface Choice {
@@ -91,20 +92,23 @@ export interface Strategy {
 
 /**
  * Whether choosing `actor` now preempts the current actor: it could continue, and another actor
- * runs instead. Store-buffer flushes (choices numbered from `actors` on) never preempt.
+ * runs instead. Store-buffer flushes never preempt; a stale read (weak) is a move of its actor.
  */
 export function isPreemption(choice: Choice, actor: number): boolean {
-  return choice.currentEnabled && actor !== choice.current && actor < choice.actors;
+  const mover = moverOf(choice.actors, actor);
+  return choice.currentEnabled && mover >= 0 && mover !== choice.current;
 }
 
 /**
  * What a choice costs against a bound: one per preemption, and under tso one per delay (an access
  * that overtakes a store still in another actor's buffer). Flushing is free, so a bound of k
  * covers every schedule with at most k preemptions and reorderings together, and the sc
- * schedules of a tso run cost what they cost under sc.
+ * schedules of a tso run cost what they cost under sc. Under weak a stale read and a store made
+ * visible before an older pending one are reorderings too, and cost one each.
  */
 export function choiceCost(choice: Choice, actor: number): number {
-  return (isPreemption(choice, actor) ? 1 : 0) + (actor < choice.actors && choice.delays(actor) ? 1 : 0);
+  const weak = weakChoice(choice.actors, actor) === undefined ? 0 : 1;
+  return (isPreemption(choice, actor) ? 1 : 0) + (actor < choice.actors && choice.delays(actor) ? 1 : 0) + weak;
 }
 
 /** The choice that costs nothing: go on with the current actor, flushing first what it would overtake. */

@@ -13,7 +13,7 @@ import { HARNESS_INVARIANTS } from '../explore/execution.ts';
 import { STRATEGY_NAMES } from '../explore/strategies.ts';
 import { FUZZ_ENGINES, fuzzTargetOf, type FuzzEngine } from '../fuzz/run.ts';
 
-/** "auto": sc for every variant, tso too for references and for mutants that need tso. */
+/** "auto": sc for every variant, tso too for references and for mutants that need tso, weak for mutants that need weak. */
 export type MemorySpec = 'auto' | readonly MemoryModel[];
 
 export interface CheckEntry {
@@ -168,7 +168,7 @@ export function parseConfig(data: unknown, file: string, base: string, cwd: stri
   const choice = <T extends string>(v: unknown, path: string, choices: readonly T[]): T =>
     (typeof v === 'string' && (choices as readonly string[]).includes(v) ? v as T : bad(path, `expected one of ${choices.join(', ')}`));
   const memory = (v: unknown, path: string): MemorySpec =>
-    (v === 'auto' ? 'auto' : list(v, path, (x, p) => choice(x, p, ['sc', 'tso'] as const)));
+    (v === 'auto' ? 'auto' : list(v, path, (x, p) => choice(x, p, ['sc', 'tso', 'weak'] as const)));
   const weight = (v: unknown, path: string): number =>
     (typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : bad(path, 'expected a number greater than 0'));
   const dir = (v: unknown, path: string): string => {
@@ -218,7 +218,7 @@ export function parseConfig(data: unknown, file: string, base: string, cwd: stri
       } else {
         const invariant = str(e.invariant, `${p}.expect.invariant`);
         if (!invariants.includes(invariant)) bad(`${p}.expect.invariant`, `model ${def.name} has no invariant ${invariant} (it has: ${invariants.join(', ')})`);
-        expect = e.memory === undefined ? { verdict, invariant } : { verdict, invariant, memory: choice(e.memory, `${p}.expect.memory`, ['sc', 'tso'] as const) };
+        expect = e.memory === undefined ? { verdict, invariant } : { verdict, invariant, memory: choice(e.memory, `${p}.expect.memory`, ['sc', 'tso', 'weak'] as const) };
       }
     }
     return {

@@ -44,6 +44,7 @@ function validateMemories(v: ValidateEntry, spec: MemorySpec): MemoryModel[] {
 
 function memoriesFor(spec: MemorySpec, expect: Expectation): MemoryModel[] {
   if (spec !== 'auto') return [...spec];
+  if (expect.verdict === 'violated' && expect.memory === 'weak') return ['sc', 'weak'];
   return expect.verdict === 'passed' || expect.memory === 'tso' ? ['sc', 'tso'] : ['sc'];
 }
 

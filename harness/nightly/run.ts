@@ -253,7 +253,7 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
     const withCx = { ...base, counterexample: c, counterexampleFile: file, replayCommand: `npx virtio-verify replay ${file}` };
     if (asExpected) return { ...withCx, status: 'ok', summary: `caught: violated ${r.invariant} (${figures})` };
     if (expect.verdict === 'passed') {
-      const message = `violated ${r.invariant}, but ${job.variant} must pass${job.memory === 'tso' ? ' under tso' : ''}`;
+      const message = `violated ${r.invariant}, but ${job.variant} must pass${job.memory !== 'sc' ? ` under ${job.memory}` : ''}`;
       return { ...withCx, status: 'failed', summary: message, failure: { type: 'unexpected-violation', message } };
     }
     const message = `violated ${r.invariant} instead of ${expect.invariant}`;
@@ -270,7 +270,7 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
       summary: `not caught yet, INCOMPLETE${r.budgetExhausted ? ' (its budget share ran out)' : ''}: ${expect.invariant} must be violated (${figures})`,
     };
   }
-  const message = `mutant ${job.variant} passed: it must violate ${expect.invariant}${job.memory === 'tso' ? ' under tso' : ''}, `
+  const message = `mutant ${job.variant} passed: it must violate ${expect.invariant}${job.memory !== 'sc' ? ` under ${job.memory}` : ''}, `
     + `but the complete exploration (${r.coverage.space}, ${r.executions} executions) found nothing: the checker lost power`;
   return { ...base, status: 'failed', summary: `NOT CAUGHT: passed, but must violate ${expect.invariant}`, failure: { type: 'mutant-not-caught', message } };
 }

@@ -1,6 +1,6 @@
 /**
  * When an actor's stores become visible to the others. Under sc a store is visible at once; under
- * tso it waits in the actor's store buffer until a FLUSH or DRAIN entry. Oracles that put a point
+ * tso (and weak) it waits in the actor's store buffer until a FLUSH or DRAIN entry. Oracles that put a point
  * in time on "the writer finished" (an update-end note) must use the moment the writer's earlier
  * stores are visible, or they would blame readers for not seeing stores still in a buffer.
  */
@@ -13,7 +13,7 @@ export class StoreVisibility {
   private readonly tso: boolean;
 
   constructor(ctx: OracleContext) {
-    this.tso = ctx.state.memoryModel === 'tso';
+    this.tso = ctx.state.memoryModel !== 'sc';
   }
 
   /** Feed every trace entry, in order, before acting on it. */

@@ -81,14 +81,48 @@ export function nameEntry(instance: ModelInstance, e: TraceEntry): NamedEntry {
 
 /**
  * The decision at each step is the actor that executed that step's visible operation, or the
- * store-buffer flush (tso) the scheduler chose. Notes and forced drains are not decisions.
+ * store-buffer flush (tso, weak) the scheduler chose. Notes and forced drains are not decisions.
+ * Under weak a load that read an older message than it could have is "load f (stale k)" (a STALE
+ * mark precedes its entry), which replay turns back into the same choice.
  */
 export function scheduleOf(instance: ModelInstance, trace: readonly TraceEntry[]): NamedStep[] {
-  return trace.filter((e) => e.k !== OpKind.NOTE && e.k !== OpKind.DRAIN).map((e) => ({ actor: actorName(instance, e.actor), op: opLabel(instance, e.k, e.t) }));
+  const stale = new Map<number, number>();
+  const out: NamedStep[] = [];
+  for (const e of trace) {
+    if (e.k === OpKind.NOTE || e.k === OpKind.DRAIN) continue;
+    if (e.k === OpKind.STALE) { stale.set(e.actor, e.v); continue; }
+    let op = opLabel(instance, e.k, e.t);
+    const older = stale.get(e.actor);
+    if (e.k === OpKind.LOAD && older !== undefined) { op += ` (stale ${older})`; stale.delete(e.actor); }
+    out.push({ actor: actorName(instance, e.actor), op });
+  }
+  return out;
+}
+
+/**
+ * Memory model weak: what a stale load at trace index `at` (its STALE mark) read, in words: the
+ * value, and the newest store of the field that was already visible then, by whom and at which step.
+ */
+export function staleText(instance: ModelInstance, trace: readonly TraceEntry[], at: number): string {
+  const mark = trace[at];
+  const load = trace.slice(at + 1).find((e) => e.actor === mark.actor && e.k === OpKind.LOAD && e.t === mark.t);
+  let last: { actor: number; value: number; step: number } | undefined;
+  for (let i = 0; i < at; i++) {
+    const e = trace[i];
+    if (e.t !== mark.t) continue;
+    if (e.k === OpKind.FLUSH || e.k === OpKind.DRAIN) last = { actor: e.actor, value: e.v, step: e.step };
+    else if (e.k === OpKind.ADD || e.k === OpKind.XCHG || e.k === OpKind.CAS) last = { actor: e.actor, value: Number.NaN, step: e.step };
+  }
+  const field = targetName(instance, OpKind.LOAD, mark.t);
+  const what = `${actorName(instance, mark.actor)} read ${field}${load ? ` = ${load.v}` : ''}`;
+  if (!last) return `${what} (stale: ${mark.v} newer ${mark.v === 1 ? 'value was' : 'values were'} already visible, before this load)`;
+  const store = Number.isNaN(last.value) ? 'atomic update' : `store of ${last.value}`;
+  return `${what} (stale: the ${actorName(instance, last.actor)}'s ${store} became visible at step ${last.step}, before this load)`;
 }
 
 export function makeCounterexample(instance: ModelInstance, v: FoundViolation, p: Provenance): Counterexample {
   const trace = v.trace.slice(0, v.at + 1);
+  const named = trace.map((e, i) => (e.k === OpKind.STALE ? { ...nameEntry(instance, e), text: staleText(instance, v.trace, i) } : nameEntry(instance, e)));
   return {
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -102,7 +136,7 @@ export function makeCounterexample(instance: ModelInstance, v: FoundViolation, p
     invariant: v.invariant,
     message: v.message,
     schedule: scheduleOf(instance, trace),
-    trace: trace.map((e) => nameEntry(instance, e)),
+    trace: named,
     stats: p.stats,
   };
 }
@@ -194,7 +228,7 @@ function validate(data: unknown, path: string): Counterexample {
     if (typeof o[k] !== 'string') bad(`field ${k} must be a string`);
   }
   if (o.engine !== 'inline' && o.engine !== 'threads') bad('field engine must be "inline" or "threads"');
-  if (o.memory !== 'sc' && o.memory !== 'tso') bad('field memory must be "sc" or "tso"');
+  if (o.memory !== 'sc' && o.memory !== 'tso' && o.memory !== 'weak') bad('field memory must be "sc", "tso" or "weak"');
   if (typeof o.seed !== 'number') bad('field seed must be a number');
   if (typeof o.params !== 'object' || o.params === null || Array.isArray(o.params) || Object.values(o.params).some((v) => typeof v !== 'number')) {
     bad('field params must map parameter names to numbers');

@@ -31,6 +31,8 @@ export function renderTrace(entries: readonly NamedEntry[]): string {
     }
     if (e.op === 'note') {
       rows.push(['', e.actor, `  (${e.target})`, '', e.text ?? (e.data ?? []).map(fmtValue).join(' ')]);
+    } else if (e.op === 'stale') {
+      rows.push(['', e.actor, '  (stale read)', e.target ?? '', e.text ?? '']);
     } else if (e.op === 'fence') {
       rows.push([String(e.step), e.actor, e.target ?? 'fence', '', '']);
     } else {

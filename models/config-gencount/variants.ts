@@ -33,6 +33,21 @@ function* readConfigNoRecheck(c: ConfigSpace): Program<number[]> {
   }
 }
 
+/** The reference reader with no virtio_rmb after either counter read (a weak CPU may read the words out of order with the counter). */
+function* readConfigNoRmb(c: ConfigSpace): Program<number[]> {
+  for (;;) {
+    const before = yield p.load(c.gen);
+    if (before & 1) {
+      yield p.pause();
+      continue;
+    }
+    const words: number[] = [];
+    for (const f of c.data) words.push(yield p.load(f));
+    const after = yield p.load(c.gen);
+    if (after === before) return words;
+  }
+}
+
 /** Bumps the counter once, after the words: readers never see an update in progress. */
 function* updateConfigSingleBump(c: ConfigSpace, words: readonly number[]): Program {
   yield p.note(NOTES['update-begin'], ...words);
@@ -56,6 +71,13 @@ function* writeConfigBackToBack(c: ConfigSpace, words: readonly number[]): Progr
 }
 
 export const variants: readonly Variant<GencountProtocol>[] = [
+  {
+    name: 'no-rmb-read',
+    description: 'The driver reads the counter, the words and the counter again with no virtio_rmb between: under --memory weak the word loads may read older values than the counter loads saw, so a torn read is accepted. Passes under sc and tso, which keep loads in order.',
+    expect: { verdict: 'violated', invariant: 'no-torn-read', memory: 'weak' },
+    recreates: 'Linux virtio_cread_many / __virtio_cread_many keep the generation check between reads; the seqlock pattern needs smp_rmb (Documentation/memory-barriers.txt, "SMP barrier pairing")',
+    override: { readConfig: readConfigNoRmb },
+  },
   {
     name: 'reference',
     description: 'The proposal as stated: odd counter while updating, reader retries while odd or changed, status bit cleared before the re-read, driver waits for the device to take a write before the next.',

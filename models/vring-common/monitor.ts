@@ -16,7 +16,7 @@ import { OpKind } from '../../harness/core/ops.ts';
  * being fed, but under tso one step can hold several forced DRAIN entries (a fence or notify empties
  * the whole store buffer), and an oracle judging the first of them must not see the later ones.
  * So the monitor keeps its own copy, moved by the entries that make values visible: a STORE under
- * sc, a FLUSH or DRAIN (with the value) under tso, a read-modify-write (read back from ctx.state).
+ * sc, a FLUSH or DRAIN (with the value) under tso and weak, a read-modify-write (read back from ctx.state).
  */
 export class VisibleMemory {
   private readonly v: number[];
@@ -24,7 +24,7 @@ export class VisibleMemory {
 
   constructor(private readonly ctx: OracleContext) {
     this.v = ctx.instance.layout.fields.map((f) => ctx.state.read(f));
-    this.tso = ctx.state.memoryModel === 'tso';
+    this.tso = ctx.state.memoryModel !== 'sc';
   }
 
   read(field: number): number {

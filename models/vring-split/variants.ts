@@ -43,6 +43,37 @@ function* popAvailRingFirst(x: DeviceCtx): Program<number | undefined> {
   return head;
 }
 
+/** Reads avail.ring[] after seeing avail.idx move, with no virtio_rmb between (the program order is right; a weak CPU may still satisfy the ring load first). */
+function* popAvailNoRmb(x: DeviceCtx): Program<number | undefined> {
+  const { q, s } = x;
+  const idx = yield p.load(q.availIdx);
+  if (idx === s.lastAvail) return undefined;
+  if (u16(idx - s.lastAvail) > q.n) throw broken(`avail.idx moved from ${s.lastAvail} to ${idx}, more than the queue size ${q.n} ahead`);
+  const head = yield p.load(q.availRing[s.lastAvail & (q.n - 1)]);
+  if (head >= q.n) throw broken(`avail.ring[${s.lastAvail & (q.n - 1)}]=${head} is not a descriptor index (queue size ${q.n})`);
+  s.lastAvail = x.proto.nextIndex(q, s.lastAvail);
+  return head;
+}
+
+/** Writes the ring entry, then avail.idx, with no virtio_wmb between (a weak CPU may make the index visible first). */
+function* publishAvailNoWmb(x: DriverCtx, head: number): Program {
+  const { q, s } = x;
+  yield p.store(q.availRing[s.availIdxShadow & (q.n - 1)], head);
+  s.availIdxShadow = u16(s.availIdxShadow + 1);
+  yield p.store(q.availIdx, s.availIdxShadow);
+  s.numAdded++;
+}
+
+/** Writes the used element, then used.idx, with no virtio_wmb between. */
+function* pushUsedNoWmb(x: DeviceCtx, head: number, len: number): Program {
+  const { q, s } = x;
+  const e = q.usedRing[s.usedIdx & (q.n - 1)];
+  yield p.store(e.id, head);
+  yield p.store(e.len, len);
+  s.usedIdx = x.proto.nextIndex(q, s.usedIdx);
+  yield p.store(q.usedIdx, s.usedIdx);
+}
+
 /** Bumps used.idx before writing the used element it covers. */
 function* pushUsedIdxFirst(x: DeviceCtx, head: number, len: number): Program {
   const { q, s } = x;
@@ -214,6 +245,27 @@ export const variants: readonly Variant<SplitProtocol>[] = [
     expect: { verdict: 'violated', invariant: 'descriptor-ownership' },
     recreates: 'bug zoo B3 (kvmtool 15c4e1ef906e, found on arm64: "id %u is not a head!")',
     override: { popAvail: popAvailRingFirst },
+  },
+  {
+    name: 'no-rmb-avail',
+    description: 'The device reads avail.ring[last_avail] after avail.idx in program order but with no virtio_rmb between: under --memory weak the ring load may read the slot\'s old head though avail.idx already covered the new one. Passes under sc and tso, which keep loads in order.',
+    expect: { verdict: 'violated', invariant: 'descriptor-ownership', memory: 'weak' },
+    recreates: 'bug zoo B3 (kvmtool 15c4e1ef906e and the Firecracker arm64 fix: a missing rmb between avail.idx and avail.ring)',
+    override: { popAvail: popAvailNoRmb },
+  },
+  {
+    name: 'no-wmb-avail',
+    description: 'The driver writes the avail.ring entry and then avail.idx with no virtio_wmb between: under --memory weak the index can become visible before the entry, and the device takes the slot\'s old head. Passes under sc and tso, which keep stores in order.',
+    expect: { verdict: 'violated', invariant: 'publish-order', memory: 'weak' },
+    recreates: 'Linux virtqueue_add_split keeps virtio_wmb before publishing avail.idx ("Descriptors and available array need to be set before we expose the new available array entries"); spec 2.7.13',
+    override: { publishAvail: publishAvailNoWmb },
+  },
+  {
+    name: 'no-wmb-used',
+    description: 'The device writes the used element and then used.idx with no virtio_wmb between: under --memory weak the index can become visible first and the driver takes a stale id and length. Passes under sc and tso.',
+    expect: { verdict: 'violated', invariant: 'publish-order', memory: 'weak' },
+    recreates: 'spec "the device MUST set len prior to updating the used idx" (2.7.8.2); vhost vhost_add_used_n keeps smp_wmb before the used.idx store',
+    override: { pushUsed: pushUsedNoWmb },
   },
   {
     name: 'used-idx-before-elem',

@@ -26,6 +26,8 @@ export class ActorDriver {
     this.trace = new TraceWriter(channel);
     // Memory model tso: stores an operation forces out of the store buffer belong to its step.
     state.onFlush = (_actor, field, value, forced) => this.trace.op(forced ? OpKind.DRAIN : OpKind.FLUSH, field, value);
+    // Memory model weak: the mark of a stale load goes before the load's own entry.
+    state.onStale = (_actor, field, older) => this.trace.op(OpKind.STALE, field, older);
   }
 
   /** Serves grants forever; the worker ends when the engine terminates it. */

@@ -4,6 +4,7 @@
  *
  *   visible operation:  k, t, v
  *   forced drain (tso): DRAIN, field, value
+ *   stale mark (weak):  STALE, field, how many messages older
  *   note:               NOTE, t, n, data[0..n)    (n = -1 when the note carries no data array)
  *
  * Entries carry neither actor nor step: the main thread knows which actor it granted, and numbers
@@ -76,7 +77,7 @@ export function drainTrace(channel: Channel, actor: number, steps: number, out: 
       const data = n < 0 ? undefined : Array.from(w.subarray(i + 3, i + 3 + n));
       out.push({ step: steps, actor, k, t, v: 0, data });
       i += 3 + Math.max(n, 0);
-    } else if (k === OpKind.DRAIN) {
+    } else if (k === OpKind.DRAIN || k === OpKind.STALE) {
       out.push({ step: steps, actor, k, t, v: w[i + 2] });
       i += 3;
     } else {
