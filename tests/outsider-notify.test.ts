@@ -16,6 +16,7 @@ const status = (r: ValidateReport) => Object.fromEntries(r.invariants.map((i) =>
 const BOUND: Record<MemoryModel, { params: Record<string, number>; preemptions?: number }> = {
   sc: { params: {} },
   tso: { params: { buffers: 2 }, preemptions: 1 },
+  weak: { params: { buffers: 2 }, preemptions: 1 },
 };
 
 /** One validate run per file, memory model and parameters (the tests below share them). */
