@@ -138,13 +138,17 @@ async function checkCommand(args: readonly string[], values: Values, out: (s: st
   }
   if (values.all || values['all-variants']) {
     const models = values.all ? MODELS : [findModel(needModel(args))];
-    const all = models.flatMap((m) => m.variants.map((v) => ({ model: m.name, variant: v.name })));
+    // Without --memory, each variant runs under the memory model it is about: a mutant that only a
+    // weaker model exposes (a missing barrier) runs under that model, so the main job shows it caught.
+    const all = models.flatMap((m) => m.variants.map((v) => ({
+      model: m.name, variant: v.name, memory: options.memory ?? (v.expect.verdict === 'violated' ? v.expect.memory : undefined) ?? 'sc',
+    })));
     const reports: CheckReport[] = [];
-    for (const [k, { model, variant }] of all.entries()) {
+    for (const [k, { model, variant, memory }] of all.entries()) {
       if (options.signal?.aborted) break;
       const label = `[${k + 1}/${all.length}] ${model}/${variant}`;
       status.show(`${label}: starting`);
-      reports.push(await check({ ...options, model, variant, onProgress: (p) => status.show(`${label}: ${rateText(p.executions, p.seconds)}${withReach(p.coverage)}`) }));
+      reports.push(await check({ ...options, model, variant, memory, onProgress: (p) => status.show(`${label}: ${rateText(p.executions, p.seconds)}${withReach(p.coverage)}`) }));
     }
     status.clear();
     const notRun = all.slice(reports.length).map((x) => `${x.model}/${x.variant}`);
@@ -232,9 +236,9 @@ function suiteOutput(reports: readonly CheckReport[], notRun: readonly string[],
     out(JSON.stringify({ ok: failing.length === 0 && !interrupted, interrupted, results: reports.map(jsonOf), notRun }, null, 1));
   } else {
     out(table([
-      ['model', 'variant', 'expected', 'verdict', 'complete', 'executions', 'seconds', 'as expected'],
+      ['model', 'variant', 'memory', 'expected', 'verdict', 'complete', 'executions', 'seconds', 'as expected'],
       ...reports.map((r) => [
-        r.model, r.variant, expectation(r), r.verdict === 'passed' ? (r.interrupted ? 'interrupted' : 'passed') : `violated ${r.invariant}`,
+        r.model, r.variant, r.memory, expectation(r), r.verdict === 'passed' ? (r.interrupted ? 'interrupted' : 'passed') : `violated ${r.invariant}`,
         r.verdict === 'violated' ? '-' : r.complete ? 'yes' : 'NO', String(r.executions), r.seconds.toFixed(2),
         r.interrupted && r.verdict === 'passed' ? '-' : r.asExpected ? 'yes' : 'NO',
       ]),
