@@ -13,8 +13,8 @@
  *   generation() after, again if the two differ.
  * restart budget: a whole-config read restarts when its chunks' generations differ; after
  *   `restartBudget` restarts it gives up and marks the device failed (Linux: -EAGAIN, zero-fill).
- * fixes: drop an event older than the cache (the pre-2026 rule), or end the bracket with the
- *   generation the device reports now rather than the cache.
+ * fixes: drop an event older than the cache (the pre-2026 rule), or take the bracket's
+ *   generations from the device rather than the cache (at the end only, or at both ends).
  */
 import { port as p, type Program } from '../../harness/core/ops.ts';
 import { receive } from '../../harness/msg/channel.ts';
@@ -75,14 +75,14 @@ function* readElement(d: Driver, offset: number): Program<number[]> {
   return bytesToWords(r.data);
 }
 
-/** How the bracket ends: the generation to compare with the one cached before the elements. */
+/** Where a bracket's generation comes from: the cache (generation()) or the device. */
 type BracketEnd = (d: Driver) => Program<number>;
 
-/** The core's multi-element read: cached generation, every element, cached generation again. */
-function bracketedRead(end: BracketEnd) {
+/** The core's multi-element read: a generation, every element, a generation again. */
+function bracketedRead(start: BracketEnd, end: BracketEnd) {
   return function* read(d: Driver): Program<ReadResult> {
     for (;;) {
-      const before = yield* cachedGeneration(d);
+      const before = yield* start(d);
       const words: number[] = [];
       for (let offset = 0; offset < d.configSize; offset += ELEMENT_BYTES) words.push(...(yield* readElement(d, offset)));
       const after = yield* end(d);
@@ -91,20 +91,32 @@ function bracketedRead(end: BracketEnd) {
   };
 }
 
-/** The 2026 driver: the closing generation() returns the cache, which an old event may have reset. */
-const endWithCache: BracketEnd = cachedGeneration;
-
-/** Fix: the closing generation is the device's own, asked for with a GET_CONFIG of the first element. */
-function* endWithDeviceGeneration(d: Driver): Program<number> {
+/** The generation the device reports now, asked for with a GET_CONFIG of the first element. */
+function* deviceGeneration(d: Driver): Program<number> {
   const r = yield* request<GetConfigResp>(d, { kind: 'GET_CONFIG', offset: 0, length: ELEMENT_BYTES });
   yield* cacheGeneration(d, r.generation);
   return r.generation;
 }
 
+/** One pass of GET_CONFIG chunks; a complete pass sets the cache to its generation. */
+function* readChunksCaching(d: Driver): Program<{ words: number[]; gen: number } | undefined> {
+  const got = yield* readChunksOnce(d);
+  if (got) yield* cacheGeneration(d, got.gen);
+  return got;
+}
+
+/** The reference's whole-config read (restart until the chunks agree), setting the cache. */
+function* readUntilChunksAgree(d: Driver): Program<ReadResult> {
+  for (;;) {
+    const got = yield* readChunksCaching(d);
+    if (got) return got;
+  }
+}
+
 /** A whole-config read that restarts on a chunk mismatch and, after `restartBudget` restarts, gives up. */
 function* readWithRestartBudget(d: Driver): Program<ReadResult> {
   for (let restarts = 0; ; restarts++) {
-    const got = yield* readChunksOnce(d);
+    const got = yield* readChunksCaching(d);
     if (got) return got;
     if (restarts === d.params.restartBudget) {
       yield p.note(NOTES['device-failed'], restarts + 1);
@@ -115,7 +127,7 @@ function* readWithRestartBudget(d: Driver): Program<ReadResult> {
 
 /** A read that gives up at the first chunk mismatch (a mutant of the budget: 0 restarts). */
 function* readFailOnMismatch(d: Driver): Program<ReadResult> {
-  const got = yield* readChunksOnce(d);
+  const got = yield* readChunksCaching(d);
   if (got) return got;
   yield p.note(NOTES['device-failed'], 0);
   return 'failed';
@@ -126,20 +138,27 @@ function* generationZero(): Program<number> {
   return 0;
 }
 
-/** The steps every 2026 variant shares: the cache in memory, events in the receive context. */
+/**
+ * The steps every 2026 variant shares: the cache in memory, events in the receive context. Writes
+ * stay the reference's (strict profile, the generation of the driver's copy), so that each variant
+ * shows what its read-side choice does; linux2026-set-gen0 and linux2026-cached-gen-write change them.
+ */
 const driver2026: Partial<ConfigMsgProtocol> = {
   eventRing: (v) => v.mem.rxe,
   receiveContext: receiveContext(overwriteAlways),
   followEvents: followScheduledWork,
-  trackGeneration: cacheGeneration,
-  setGeneration: cachedGeneration,
+  readConfig: readUntilChunksAgree,
 };
+
+const bracketedByCache = bracketedRead(cachedGeneration, cachedGeneration);
 
 export const linux2026 = {
   /** (a) events overwrite the cache; reads are the reference's chunk-compared whole reads. */
   eventOverwrite: driver2026,
+  /** (a), with a strict-profile SET_CONFIG carrying the cache (which events move without the copy). */
+  cachedGenerationWrite: { ...driver2026, setGeneration: cachedGeneration },
   /** (a) + (b): the bracketed per-element read. */
-  bracketedRead: { ...driver2026, readConfig: bracketedRead(endWithCache) },
+  bracketedRead: { ...driver2026, readConfig: bracketedByCache },
   /** (a) + (c): whole-read restarts with the budget and the failed outcome. */
   restartBudget: { ...driver2026, readConfig: readWithRestartBudget },
   /** (c) mutated: no restart at all. */
@@ -147,7 +166,9 @@ export const linux2026 = {
   /** (a) + (d): baseline profile, SET_CONFIG carries 0 and the device applies every write. */
   setGenerationZero: { ...driver2026, setGeneration: generationZero, acceptsWrite: () => true },
   /** Fix 1 of (a) + (b): the receive context drops an event older than the cache again. */
-  fixDropOlder: { ...driver2026, receiveContext: receiveContext(dropOlder), readConfig: bracketedRead(endWithCache) },
-  /** Fix 2 of (a) + (b): the bracket ends with the device's generation. */
-  fixDeviceGeneration: { ...driver2026, readConfig: bracketedRead(endWithDeviceGeneration) },
+  fixDropOlder: { ...driver2026, receiveContext: receiveContext(dropOlder), readConfig: bracketedByCache },
+  /** Fix 2 of (a) + (b): the bracket ends with the device's generation (it still starts with the cache). */
+  fixDeviceGenerationAtEnd: { ...driver2026, readConfig: bracketedRead(cachedGeneration, deviceGeneration) },
+  /** Fix 2, complete: both ends of the bracket are the device's generation; the cache is not trusted. */
+  fixDeviceGeneration: { ...driver2026, readConfig: bracketedRead(deviceGeneration, deviceGeneration) },
 } satisfies Record<string, Partial<ConfigMsgProtocol>>;

@@ -95,10 +95,17 @@ export const variants: readonly Variant<ConfigMsgProtocol>[] = [
   // (an actor of its own), which overwrites the cached generation: linux2026.ts.
   {
     name: 'linux2026-event-overwrite',
-    description: '2026 Linux driver, choice (a): every EVENT_CONFIG overwrites the cached generation (no "drop an older generation" rule) and schedules a re-read, its payload ignored; events and responses unordered. Reads are whole-config reads whose chunk generations are compared, so the cache is never trusted for a snapshot.',
+    description: '2026 Linux driver, choice (a): every EVENT_CONFIG overwrites the cached generation (no "drop an older generation" rule) and schedules a re-read, its payload ignored; events and responses unordered. Reads are whole-config reads whose chunk generations are compared and writes carry the generation of the copy, so nothing trusts the cache: the overwrite is harmless.',
     expect: { verdict: 'passed' },
     recreates: 'digest addendum December 2026 (the 2026 driver overwrites its cached generation on every EVENT_CONFIG and ignores the payload); draft: events MAY arrive at any time relative to responses',
     override: linux2026.eventOverwrite,
+  },
+  {
+    name: 'linux2026-cached-gen-write',
+    description: 'Choice (a) with a strict-profile SET_CONFIG that carries the cached generation (as the pre-2026 driver did). An EVENT_CONFIG moves the cache to the new generation without changing the copy (its payload is ignored), so a write decided from the old copy carries the current generation, the device applies it, and the device change is lost.',
+    expect: { verdict: 'violated', invariant: 'no-lost-update' },
+    recreates: 'digest section 5 (the older Linux driver sends its cached generation in SET_CONFIG) combined with the 2026 event rule (overwrite, payload ignored); bug zoo B24',
+    override: linux2026.cachedGenerationWrite,
   },
   {
     name: 'linux2026-bracketed-read',
@@ -130,16 +137,23 @@ export const variants: readonly Variant<ConfigMsgProtocol>[] = [
   },
   {
     name: 'linux2026-fix-drop-older',
-    description: 'Fix 1 of linux2026-bracketed-read: the receive context drops an EVENT_CONFIG whose generation is below the cached one again (the pre-2026 rule), so a late event cannot reset the cache to the first element\'s generation.',
-    expect: { verdict: 'passed' },
-    recreates: 'the pre-2026 Linux driver (drops EVENT_CONFIG below the cached generation); docs/virtio-msg-2026-config-race.md fix 1',
+    description: 'Fix 1 of linux2026-bracketed-read: the receive context drops an EVENT_CONFIG whose generation is below the cached one again (the pre-2026 rule). That stops a late event within one generation count, but not across a reset: the device restarts its count at 0, a late EVENT_CONFIG from before the reset carries a generation above the cache, is kept, and aliases the generation the device reaches during the read. Still torn (with resets=0 it passes).',
+    expect: { verdict: 'violated', invariant: 'config-snapshot' },
+    recreates: 'the pre-2026 Linux driver (drops EVENT_CONFIG below the cached generation); draft: "a driver MUST NOT assume generation count is monotonic or preserved across device resets"; docs/virtio-msg-2026-config-race.md fix 1',
     override: linux2026.fixDropOlder,
   },
   {
+    name: 'linux2026-fix-device-gen-end',
+    description: 'Fix 2 half done: the closing check asks the device for its generation (a GET_CONFIG) but the opening one is still the cache. A late pre-reset EVENT_CONFIG can set the cache to the generation the device reaches during the read, and the two ends agree around a torn value.',
+    expect: { verdict: 'violated', invariant: 'config-snapshot' },
+    recreates: 'docs/virtio-msg-2026-config-race.md fix 2 (re-read the generation from the device at the end), taken only at the end',
+    override: linux2026.fixDeviceGenerationAtEnd,
+  },
+  {
     name: 'linux2026-fix-device-gen',
-    description: 'Fix 2 of linux2026-bracketed-read: the closing check of the bracket asks the device for its generation (a GET_CONFIG) instead of trusting the cache, so equal generations mean the device did not change during the read.',
+    description: 'Fix 2: both ends of the bracket are the generation the device reports (a GET_CONFIG each), never the cache. The device changes its generation with every change and restarts it only at a reset, which the driver itself asks for between reads, so equal ends mean no change during the read.',
     expect: { verdict: 'passed' },
-    recreates: 'docs/virtio-msg-2026-config-race.md fix 2 (re-read the generation from the device at the end)',
+    recreates: 'docs/virtio-msg-2026-config-race.md fix 2 (take the generation from the device, not from the cache events overwrite)',
     override: linux2026.fixDeviceGeneration,
   },
 ];
