@@ -17,7 +17,7 @@
  *   generations from the device rather than the cache (at the end only, or at both ends).
  */
 import { port as p, type Program } from '../../harness/core/ops.ts';
-import { receive } from '../../harness/msg/channel.ts';
+import { take } from '../../harness/msg/channel.ts';
 import { bytesToWords } from '../../harness/msg/codec.ts';
 import type { GetConfigResp } from '../../harness/msg/types.ts';
 import { acceptConfig, readChunksOnce, request } from './driver.ts';
@@ -40,17 +40,24 @@ type EventRule = (event: number, cached: number) => boolean;
 const overwriteAlways: EventRule = () => true;
 const dropOlder: EventRule = (event, cached) => event >= cached;
 
-/** The bus's receive context: each EVENT_CONFIG sets the cache (if the rule keeps it) and schedules a re-read. */
+/**
+ * The bus's receive context: each EVENT_CONFIG sets the cache (if the rule keeps it) and schedules a
+ * re-read, in one atomic step with taking the message (an interrupt handler runs to completion).
+ */
 function receiveContext(keep: EventRule) {
   return function* rx(d: Driver): Program {
+    const doorbell = d.mem.rxe.doorbell;
     for (;;) {
-      const { message } = yield* receive([d.mem.rxe], MSG_NOTES, 'idle');
-      if (message.kind !== 'EVENT_CONFIG') continue;
       yield p.atomicBegin();
-      if (keep(message.generation, yield* cachedGeneration(d))) yield* cacheGeneration(d, message.generation);
-      yield p.store(d.mem.drv.changed, 1);
-      yield p.notify(EVENTS['config-work']);
+      yield p.poll(doorbell);
+      const got = yield* take([d.mem.rxe], MSG_NOTES);
+      if (got?.message.kind === 'EVENT_CONFIG') {
+        if (keep(got.message.generation, yield* cachedGeneration(d))) yield* cacheGeneration(d, got.message.generation);
+        yield p.store(d.mem.drv.changed, 1);
+        yield p.notify(EVENTS['config-work']);
+      }
       yield p.atomicEnd();
+      if (!got) yield p.idle(doorbell);
     }
   };
 }
