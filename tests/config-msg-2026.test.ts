@@ -26,7 +26,7 @@ describe('config-msg, 2026 Linux driver', () => {
   it('the saved torn read is the reset scenario: no write, one reset, two device changes', () => {
     const c = loadCounterexample(TORN_READ);
     expect(c.params).toMatchObject({ writes: 0, resets: 1, updates: 2 });
-    const sent = c.trace.filter((e) => e.text?.startsWith('d2v ') && e.op.includes('send')).map((e) => e.text);
+    const sent = c.trace.filter((e) => e.op === 'note' && e.target === 'send' && e.text?.startsWith('d2v ')).map((e) => e.text);
     expect(sent.filter((t) => t?.includes('GET_CONFIG '))).toHaveLength(4);
     expect(sent.some((t) => t?.includes('SET_DEVICE_STATUS'))).toBe(true);
   });
