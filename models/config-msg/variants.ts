@@ -115,7 +115,7 @@ export const variants: readonly Variant<ConfigMsgProtocol>[] = [
   },
   {
     name: 'linux2026-bracketed-read',
-    description: '2026 Linux driver, choices (a) + (b): a multi-element read takes the cached generation, sends one GET_CONFIG per element (each response sets the cache), and compares the cached generation at the end. A late EVENT_CONFIG carrying the generation of the first element resets the cache between the last element and the closing check, which then sees equal generations around a torn value.',
+    description: '2026 Linux driver, choices (a) + (b): a multi-element read takes the cached generation, sends one GET_CONFIG per element (each response sets the cache), and compares the cached generation at the end. The cache is not the device\'s generation: after a reset it still holds the pre-reset generation, which the device reaches again during the read (found at the default bound), and a late EVENT_CONFIG can reset it to the first element\'s generation (the addendum\'s race, two preemptions); either way the closing check sees equal generations around a torn value.',
     expect: { verdict: 'violated', invariant: 'config-snapshot' },
     recreates: 'digest addendum December 2026, candidate race (byte 0 at generation A, device moves to B, byte 1 at B, a delayed EVENT_CONFIG carrying A, closing check A = A); docs/virtio-msg-2026-config-race.md',
     override: linux2026.bracketedRead,
