@@ -98,7 +98,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const def = findModel(o.model);
   const variant = o.variant ?? 'reference';
   const info = variantInfo(def, variant);
-  const params = resolveParams(def, o.params ?? {});
+  const params = resolveParams(def, { ...info.params, ...o.params });
   const memory = o.memory ?? 'sc';
   const engineKind = o.engine ?? 'inline';
   const strategyName = o.strategy ?? 'dfs';

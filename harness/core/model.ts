@@ -31,6 +31,11 @@ export interface VariantInfo {
   readonly expect: Expectation;
   /** The real bug or spec text the mutant recreates (bug-zoo id, spec section). */
   readonly recreates?: string;
+  /**
+   * Parameters the expected verdict is stated at, in place of the model's defaults (parameters
+   * given to check override them): a variant whose space is too large at the defaults.
+   */
+  readonly params?: Params;
 }
 
 export interface ActorDef {

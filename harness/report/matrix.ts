@@ -21,7 +21,7 @@ export interface Matrix {
 export function verdictMatrix(def: ModelDef, reports: readonly CheckReport[]): Matrix {
   const invariants = [...def.invariants.map((i) => i.name), ...HARNESS_INVARIANTS.map((i) => i.name)];
   const rows = reports.filter((r) => r.model === def.name).map((r) => ({
-    variant: `${r.variant}${r.memory === 'sc' ? '' : ` (${r.memory})`}`,
+    variant: `${r.variant}${r.memory === 'sc' ? '' : ` (${r.memory})`}${scopeOf(def, r.variant)}`,
     expected: r.expect.verdict === 'passed' ? 'passes' : `violates ${r.expect.invariant}`,
     asExpected: r.asExpected,
     cells: invariants.map((name): Cell => {
@@ -30,6 +30,13 @@ export function verdictMatrix(def: ModelDef, reports: readonly CheckReport[]): M
     }),
   }));
   return { model: def.name, invariants, rows };
+}
+
+/** A variant whose verdict is stated at parameters of its own says so: " at writes=0, resets=0". */
+function scopeOf(def: ModelDef, variant: string): string {
+  const params = def.variants.find((v) => v.name === variant)?.params;
+  if (!params) return '';
+  return ` at ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')}`;
 }
 
 export function matrixMarkdown(m: Matrix): string {

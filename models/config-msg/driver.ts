@@ -21,7 +21,7 @@ import type {
   Body, EventConfig, GetConfigResp, GetDeviceInfoResp, GetDeviceStatusResp, Message, SetConfigResp, SetDeviceStatusResp,
 } from '../../harness/msg/types.ts';
 import { driverWord, MSG_NOTES, NOTES } from './layout.ts';
-import type { Driver } from './protocol.ts';
+import type { Driver, ReadResult } from './protocol.ts';
 
 /** The device number of the one device (0 is a valid transport device number). */
 export const DEV = 0;
@@ -50,28 +50,38 @@ export function* discover(d: Driver): Program {
   d.configSize = info.configSize;
 }
 
-export function* readConfig(d: Driver): Program<{ words: number[]; gen: number }> {
+/** One pass over the config in GET_CONFIG chunks: the words, or undefined if two chunks' generations differ. */
+export function* readChunksOnce(d: Driver): Program<{ words: number[]; gen: number } | undefined> {
   const chunk = d.params.chunkBytes;
-  restart: for (;;) {
-    const words: number[] = [];
-    let gen: number | undefined;
-    for (let offset = 0; offset < d.configSize; offset += chunk) {
-      const r = yield* request<GetConfigResp>(d, { kind: 'GET_CONFIG', offset, length: Math.min(chunk, d.configSize - offset) });
-      if (gen !== undefined && r.generation !== gen) continue restart;
-      gen = r.generation;
-      words.push(...bytesToWords(r.data));
-    }
-    return { words, gen: gen ?? d.gen };
+  const words: number[] = [];
+  let gen: number | undefined;
+  for (let offset = 0; offset < d.configSize; offset += chunk) {
+    const r = yield* request<GetConfigResp>(d, { kind: 'GET_CONFIG', offset, length: Math.min(chunk, d.configSize - offset) });
+    if (gen !== undefined && r.generation !== gen) return undefined;
+    gen = r.generation;
+    words.push(...bytesToWords(r.data));
+  }
+  return { words, gen: gen ?? d.gen };
+}
+
+export function* readConfig(d: Driver): Program<ReadResult> {
+  for (;;) {
+    const got = yield* readChunksOnce(d);
+    if (got) return got;
   }
 }
 
 /** A whole-config read whose result becomes the driver's copy, as the oracles see it. */
 export function* acceptConfig(d: Driver): Program {
   yield p.note(NOTES['read-begin']);
-  const { words, gen } = yield* d.proto.readConfig(d);
-  yield p.note(NOTES['read-accept'], ...words);
-  d.proto.trackGeneration(d, gen);
-  yield* setCopy(d, words);
+  const got = yield* d.proto.readConfig(d);
+  if (got === 'failed') {
+    d.failed = true;
+    return;
+  }
+  yield p.note(NOTES['read-accept'], ...got.words);
+  yield* d.proto.trackGeneration(d, got.gen);
+  yield* setCopy(d, got.words);
 }
 
 export function* setCopy(d: Driver, words: number[]): Program {
@@ -96,26 +106,27 @@ export function* decideWrite(d: Driver, w: number): Program<number> {
 
 /** Sends one SET_CONFIG of word 0; true if the device applied it (the copy then holds it). */
 export function* sendWrite(d: Driver, value: number): Program<boolean> {
-  const resp = yield* request<SetConfigResp>(d, { kind: 'SET_CONFIG', generation: d.proto.setGeneration(d), offset: 0, data: wordsToBytes([value]) });
+  const generation = yield* d.proto.setGeneration(d);
+  const resp = yield* request<SetConfigResp>(d, { kind: 'SET_CONFIG', generation, offset: 0, data: wordsToBytes([value]) });
   if (resp.data.length === 0) return false;
-  d.proto.trackGeneration(d, resp.generation);
+  yield* d.proto.trackGeneration(d, resp.generation);
   yield* setCopy(d, patched(d.copy, resp.offset, resp.data));
   return true;
 }
 
 export function* writeConfig(d: Driver, w: number): Program {
-  for (;;) {
+  while (!d.failed) {
     const value = yield* decideWrite(d, w);
     if (yield* sendWrite(d, value)) return;
     yield* acceptConfig(d);
   }
 }
 
-export function setGenerationStrict(d: Driver): number {
+export function* setGenerationStrict(d: Driver): Program<number> {
   return d.gen;
 }
 
-export function trackGeneration(d: Driver, gen: number): void {
+export function* trackGeneration(d: Driver, gen: number): Program {
   d.gen = gen;
 }
 
@@ -124,7 +135,7 @@ export function* onEventConfig(d: Driver, ev: EventConfig): Program {
     d.refetch = true;
     return;
   }
-  d.proto.trackGeneration(d, ev.generation);
+  yield* d.proto.trackGeneration(d, ev.generation);
   yield* setCopy(d, patched(d.copy, ev.offset, ev.data));
 }
 

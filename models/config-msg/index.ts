@@ -12,18 +12,19 @@ import type { Params } from '../../harness/core/model.ts';
 import type { Program } from '../../harness/core/ops.ts';
 import { describeMsgNote } from '../../harness/msg/channel.ts';
 import { backend, transport } from './device.ts';
-import { acceptConfig, discover, followEvents } from './driver.ts';
+import { acceptConfig, discover } from './driver.ts';
 import { initialConfig, invariants } from './invariants.ts';
 import { deviceWord, EVENTS, MSG_NOTES, NOTES, RING_NAMES, shared, STATUS_READY, type Shared } from './layout.ts';
 import { reference, type ConfigMsgProtocol, type Driver } from './protocol.ts';
 import { variants } from './variants.ts';
 
+/** The driver's script; a driver that marked the device failed stops there. */
 function* driver(d: Driver): Program {
   yield* discover(d);
   yield* acceptConfig(d);
-  for (let w = 1; w <= d.params.writes; w++) yield* d.proto.writeConfig(d, w);
-  for (let r = 0; r < d.params.resets; r++) yield* d.proto.resetDevice(d);
-  yield* followEvents(d);
+  for (let w = 1; w <= d.params.writes && !d.failed; w++) yield* d.proto.writeConfig(d, w);
+  for (let r = 0; r < d.params.resets && !d.failed; r++) yield* d.proto.resetDevice(d);
+  if (!d.failed) yield* d.proto.followEvents(d);
 }
 
 /** The backend's k-th change sets every word to deviceWord(k, i). */
@@ -50,6 +51,7 @@ export const configMsg = defineModel<ConfigMsgProtocol, Shared>({
     'Guaranteed by the reference (strict profile, verified within the bound): no read assembled from two versions; no driver write applied over a change it had not seen; every request answered once; both copies equal once nothing moves, across a reset that restarts the generation count.',
     'Needs: chunk generations compared (chunks-no-gen-check), events ordered with responses or treated as hints (events-unordered), generations never compared for order (monotonic-drop), and the strict profile with the retry decided by whoever knows the intent of the write (baseline-set-race, strict-profile).',
     'Not guaranteed: progress of a read or write while the device changes the config without pause (the retries can starve); the baseline profile, and the strict profile retried blindly by a transport, lose a device change that crosses a driver write to the same bytes.',
+    'The 2026 Linux driver (linux2026-*, docs/virtio-msg-2026-config-race.md): overwriting the cached generation on every event is harmless while nothing trusts the cache; a read bracketed by the cached generation is torn (config-snapshot), across a reset even without a late event; dropping older events does not fix it across a reset, taking both ends of the bracket from the device does; the 5-restart budget fails the device only under churn (failed-only-under-churn), at the price of liveness then.',
   ],
   params: [
     { name: 'configBytes', default: 8, min: 4, max: 64, multipleOf: 4, description: 'bytes of device config (config_size)' },
@@ -57,6 +59,7 @@ export const configMsg = defineModel<ConfigMsgProtocol, Shared>({
     { name: 'updates', default: 2, min: 0, max: 20, description: 'config changes the device makes, each announced by EVENT_CONFIG' },
     { name: 'writes', default: 1, min: 0, max: 10, description: 'SET_CONFIG read-modify-writes the driver makes to config word 0' },
     { name: 'resets', default: 1, min: 0, max: 3, description: 'device resets (SET_DEVICE_STATUS 0) after the writes; the device restarts its generation count' },
+    { name: 'restartBudget', default: 5, min: 0, max: 10, description: 'restarts of a whole-config read before the 2026 Linux driver marks the device failed (linux2026-restart-budget)' },
     { name: 'slots', default: 4, min: 2, max: 16, description: 'message slots per ring (at least updates + 2: the device publishes under its lock and cannot wait for room)' },
   ],
   events: Object.values(EVENTS),
@@ -83,10 +86,16 @@ export const configMsg = defineModel<ConfigMsgProtocol, Shared>({
       },
     };
   },
-  actors: (proto, mem, params: Params) => [
-    { name: 'driver', program: () => driver({ proto, mem, params, configSize: 0, copy: [], gen: 0, token: 1, refetch: false }) },
-    { name: 'device', program: () => transport({ proto, mem, params }) },
-    { name: 'backend', program: () => backend({ proto, mem, params }, changes(params)) },
-  ],
+  actors: (proto, mem, params: Params) => {
+    const fresh = (): Driver => ({ proto, mem, params, configSize: 0, copy: [], gen: 0, token: 1, refetch: false, failed: false });
+    const receiveContext = proto.receiveContext;
+    return [
+      { name: 'driver', program: () => driver(fresh()) },
+      { name: 'device', program: () => transport({ proto, mem, params }) },
+      { name: 'backend', program: () => backend({ proto, mem, params }, changes(params)) },
+      // The receive context shares only memory (drv.gen, drv.changed) with the driver's thread.
+      ...(receiveContext ? [{ name: 'driver-rx', program: () => receiveContext(fresh()) }] : []),
+    ];
+  },
   describeNote,
 });

@@ -64,6 +64,40 @@ const noLostUpdate: Invariant = {
   },
 };
 
+/**
+ * A read may give up (the 2026 Linux driver marks the device failed after `restartBudget` restarts),
+ * but only when the config did not stand still: more changes during the read than restarts allowed.
+ * Giving up then is the explicit error the digest's invariant 3 permits (availability is lost to a
+ * device that never stops changing, no torn data is accepted); giving up earlier fails a healthy
+ * device.
+ */
+const failedOnlyUnderChurn: Invariant = {
+  name: 'failed-only-under-churn',
+  kind: 'safety',
+  protects: 'The driver marks the device failed only after a read during which the device changed its config more often than the restart budget allows; a read of a config that stood still long enough always completes.',
+  observe(ctx) {
+    let changes = 0;
+    let readAt = -1;
+    return {
+      onEntry(e, i) {
+        if (e.k !== OpKind.NOTE) return undefined;
+        if (e.t === NOTES['read-begin'].id) {
+          changes = 0;
+          readAt = i;
+        } else if (e.t === NOTES['config-begin'].id) {
+          changes++;
+        } else if (e.t === NOTES['device-failed'].id) {
+          const budget = ctx.instance.params.restartBudget;
+          if (changes > budget) return undefined;
+          return `${actorName(ctx.instance, e.actor)} marked the device failed at ${stepOf(ctx, i)} after ${e.data?.[0] ?? 0} restart(s) of the read begun at ${stepOf(ctx, readAt)}, `
+            + `but the device changed its config only ${changes} time(s) during that read: with a budget of ${budget} restarts a read that sees ${budget} or fewer changes must complete.`;
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
 /** The device's config as a value with one writer (changes and applied writes), read by the driver. */
 const deviceConfig = {
   what: "the device's config",
@@ -86,6 +120,7 @@ export const invariants: readonly Invariant[] = [
   }),
   noLostUpdate,
   oneResponsePerRequest(MSG_NOTES),
+  failedOnlyUnderChurn,
   registerInvariant({
     ...deviceConfig,
     name: 'copies-converge',

@@ -6,12 +6,19 @@
  *                                                      doorbell `irq`,      space `v2d-space`
  *   evt  device -> driver: events, on a bus that delivers them apart from responses
  *                                                      doorbell `irq`,      space `evt-space`
+ *   rxe  device -> driver's receive context: events, on a bus that delivers them apart from
+ *        responses to a context of their own (linux2026.ts)
+ *                                                      doorbell `rx-irq`,   space `rxe-space`
  * The device is two actors, as a device is a transport that answers requests and a backend that
  * changes the config when the world changes (a link goes down, a disk grows). They share the
  * device's state, which is therefore in shared memory too, changed under the device lock (an
  * atomic section):
  *   dev.status, dev.gen, dev.config[i]   device status, config generation, config words
- * The driver's copy is its private state; notes tell the oracles what it holds.
+ * The driver's copy is its private state; notes tell the oracles what it holds. A driver whose bus
+ * delivers events in a receive context of its own (the 2026 Linux driver, linux2026.ts) shares two
+ * words between that context and the thread that reads the config:
+ *   drv.gen      the cached generation (generation() returns it; responses and events set it)
+ *   drv.changed  an EVENT_CONFIG arrived: the config-change work is due    doorbell `config-work`
  */
 import { refs } from '../../harness/core/define-model.ts';
 import { defineLayout, type Field, type Layout } from '../../harness/core/layout.ts';
@@ -19,7 +26,7 @@ import type { Params } from '../../harness/core/model.ts';
 import { declareRing, ringIn, type MsgNotes, type Ring, type RingSpec } from '../../harness/msg/channel.ts';
 import { MIN_MAX_MSG_SIZE } from '../../harness/msg/types.ts';
 
-export const EVENTS = refs('doorbell', 'irq', 'd2v-space', 'v2d-space', 'evt-space');
+export const EVENTS = refs('doorbell', 'irq', 'd2v-space', 'v2d-space', 'evt-space', 'config-work', 'rx-irq', 'rxe-space');
 
 export const NOTES = refs(
   'send', 'recv', 'drop',  // channel: a message published, taken, or taken and discarded as malformed
@@ -30,19 +37,23 @@ export const NOTES = refs(
   'read-accept',           // driver: the read is accepted with these words
   'copy',                  // driver: its copy of the config is now these words
   'write-intent',          // driver: it decides to write [word offset, ...words] computed from [...words it saw]
+  'device-failed',         // driver: it gave up a read after [restarts] restarts and marked the device failed
 );
 
 export const MSG_NOTES: MsgNotes = { sent: NOTES.send, received: NOTES.recv, dropped: NOTES.drop };
 
-export const RING_NAMES = ['d2v', 'v2d', 'evt'] as const;
+export const RING_NAMES = ['d2v', 'v2d', 'evt', 'rxe'] as const;
 
 export interface Shared {
   readonly layout: Layout;
   readonly d2v: Ring;
   readonly v2d: Ring;
   readonly evt: Ring;
+  readonly rxe: Ring;
   /** The device's state, shared by its transport and its backend. */
   readonly dev: { readonly status: Field; readonly gen: Field; readonly config: readonly Field[] };
+  /** The driver's words shared by its receive context and its reader (drivers with a receive context only). */
+  readonly drv: { readonly gen: Field; readonly changed: Field };
 }
 
 /** The bus's maximum message size: the draft's minimum of 52, or an EVENT_CONFIG carrying the whole config. */
@@ -56,14 +67,17 @@ export function shared(params: Params): Shared {
     { name: 'd2v', slots: params.slots, maxMsgBytes: max, doorbell: EVENTS.doorbell, space: EVENTS['d2v-space'] },
     { name: 'v2d', slots: params.slots, maxMsgBytes: max, doorbell: EVENTS.irq, space: EVENTS['v2d-space'] },
     { name: 'evt', slots: params.slots, maxMsgBytes: max, doorbell: EVENTS.irq, space: EVENTS['evt-space'] },
+    { name: 'rxe', slots: params.slots, maxMsgBytes: max, doorbell: EVENTS['rx-irq'], space: EVENTS['rxe-space'] },
   ];
   const layout = defineLayout((b) => {
     b.u32('dev.status').u32('dev.gen').array('dev.config', params.configBytes / 4, 32);
     for (const s of specs) declareRing(b, s.name, s.slots, s.maxMsgBytes);
+    b.u32('drv.gen').u32('drv.changed');
   });
-  const [d2v, v2d, evt] = specs.map((s, i) => ringIn(layout, s, i));
+  const [d2v, v2d, evt, rxe] = specs.map((s, i) => ringIn(layout, s, i));
   const dev = { status: layout.field('dev.status'), gen: layout.field('dev.gen'), config: layout.array('dev.config', params.configBytes / 4) };
-  return { layout, d2v, v2d, evt, dev };
+  const drv = { gen: layout.field('drv.gen'), changed: layout.field('drv.changed') };
+  return { layout, d2v, v2d, evt, rxe, dev, drv };
 }
 
 /** Word i of device config version k: readable in a trace, distinct across versions and words. */
