@@ -12,6 +12,7 @@ import { UsageError, type ActorDef } from '../../harness/core/model.ts';
 import { BUFFERS_PARAM, VRING_MODEL_COMMON, vringActors } from '../vring-common/scenario.ts';
 import { newDeviceState } from './device.ts';
 import { newDriverState } from './driver.ts';
+import { goals } from './goals.ts';
 import { invariants } from './invariants.ts';
 import { splitRing, type SplitRing } from './layout.ts';
 import { reference, type SplitProtocol } from './protocol.ts';
@@ -46,6 +47,7 @@ export const vringSplit = defineModel<SplitProtocol, SplitRing>({
   reference,
   variants,
   invariants,
+  goals,
   build(params) {
     const n = params.queueSize;
     if ((n & (n - 1)) !== 0) throw new UsageError(`vring-split: queueSize=${n} is not a power of two (the spec forbids it, Linux rejects it)`);
