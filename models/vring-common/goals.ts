@@ -37,7 +37,7 @@ const COMMON: readonly CoverageGoal[] = [
   { name: 'notification-suppressed', description: "A producer published entries, read the peer's suppression state, and sent no notification for them (the peer had suppressed it)." },
   { name: 'suppression-toggled', description: 'A consumer turned notifications off and later on again (flags, or its event index moved away and back to where it is).' },
   { name: 'recheck-found-work', description: 'A consumer re-enabled notifications, re-checked the ring, and found new entries (the re-check taken rather than going to sleep).' },
-  { name: 'chain', description: 'The driver made a chain of more than one descriptor available (NEXT set).', applies: (p) => (p.chainLength ?? 1) > 1 },
+  { name: 'chain', description: 'The driver made a chain of more than one descriptor available (NEXT set).', applies: (p) => Math.max(p.chainLength ?? 1, Math.min(p.lastChainLength ?? 1, p.indirect ? 4 : p.queueSize ?? 1)) > 1 },
 ];
 
 interface SideState {

@@ -2,7 +2,7 @@
  * vring-split: one split virtqueue between a driver and a device.
  *
  * The driver scenario adds `buffers` requests (each a chain of `chainLength` descriptors, the last
- * one writable), as many as fit, kicks, sleeps until the used-buffer interrupt, takes the used
+ * one writable; the last request has `lastChainLength` when that is longer), as many as fit, kicks, sleeps until the used-buffer interrupt, takes the used
  * buffers back (re-enabling interrupts and re-checking), adds the rest, and ends when every buffer
  * came back. The device sleeps until a kick, then pops, serves and returns chains, interrupting as
  * the suppression state asks, and re-enables kicks (and re-checks) before it sleeps again.
@@ -38,7 +38,8 @@ export const vringSplit = defineModel<SplitProtocol, SplitRing>({
   params: [
     { name: 'queueSize', default: 2, min: 1, max: 16, description: 'queue size N (a power of two)' },
     BUFFERS_PARAM,
-    { name: 'chainLength', default: 2, min: 1, max: 4, description: 'descriptors per request: chainLength-1 readable, then one writable (2 by default, so every default run makes chains)' },
+    { name: 'chainLength', default: 1, min: 1, max: 4, description: 'descriptors per request: chainLength-1 readable, then one writable' },
+    { name: 'lastChainLength', default: 2, min: 1, max: 4, description: 'descriptors of the last request when more than chainLength (at most queueSize, or 4 with indirect): the default run ends with a chain' },
     { name: 'eventIdx', default: 1, min: 0, max: 1, description: 'VIRTIO_F_EVENT_IDX negotiated (1: used_event/avail_event; 0: the NO_INTERRUPT/NO_NOTIFY flags)' },
     { name: 'indirect', default: 0, min: 0, max: 1, description: 'VIRTIO_F_INDIRECT_DESC negotiated: requests of 2 or more segments go in an indirect table' },
     { name: 'startIndex', default: 65534, min: 0, max: 65535, description: 'avail.idx and used.idx at the start (the default 65534 makes every run cross the 16-bit wrap; 0 never does with few buffers)' },
