@@ -83,6 +83,7 @@ function list(values: Values, out: (s: string) => void): number {
     invariants: [...m.invariants, ...HARNESS_INVARIANTS],
     variants: m.variants,
     guarantees: m.guarantees ?? [],
+    goals: (m.goals?.list ?? []).map((g) => ({ name: g.name, description: g.description })),
   }));
   if (values.json) {
     out(JSON.stringify({ models }, null, 1));
@@ -93,6 +94,10 @@ function list(values: Values, out: (s: string) => void): number {
     out(`  parameters: ${m.params.map((p) => `${p.name}=${p.default} (${p.description})`).join('; ')}`);
     out('  invariants:');
     for (const i of m.invariants) out(`    ${i.name} [${i.kind}]: ${i.protects}`);
+    if (m.goals.length) {
+      out('  coverage goals (situations every default run reaches; --require-coverage exits 3 when one is missed):');
+      for (const g of m.goals) out(wrap(`${g.name}: ${g.description}`, '    '));
+    }
     out('  variants:');
     for (const v of m.variants) {
       const expect = v.expect.verdict === 'passed' ? 'passes' : `violates ${v.expect.invariant}${v.expect.memory ? ` under ${v.expect.memory}` : ''}`;

@@ -36,7 +36,7 @@ describe('coverage goals', () => {
   });
 
   it('a run from index 0 with few buffers misses the wrap and says so; a goal the parameters rule out is not missed', async () => {
-    const r = await check({ model: 'vring-split', params: { startIndex: 0, buffers: 2, chainLength: 1 } });
+    const r = await check({ model: 'vring-split', params: { startIndex: 0, buffers: 2, lastChainLength: 1 } });
     expect(r.verdict).toBe('passed');
     expect(missedGoals(r.goals)).toEqual(['index-wrap']);
     expect(r.goals.find((g) => g.name === 'chain')?.applies).toBe(false);
