@@ -39,7 +39,7 @@ export const vringSplit = defineModel<SplitProtocol, SplitRing>({
     { name: 'queueSize', default: 2, min: 1, max: 16, description: 'queue size N (a power of two)' },
     BUFFERS_PARAM,
     { name: 'chainLength', default: 1, min: 1, max: 4, description: 'descriptors per request: chainLength-1 readable, then one writable' },
-    { name: 'lastChainLength', default: 2, min: 1, max: 4, description: 'descriptors of the last request when more than chainLength (at most queueSize, or 4 with indirect): the default run ends with a chain' },
+    { name: 'lastChainLength', default: 1, min: 1, max: 4, description: 'descriptors of the last request when more than chainLength (at most queueSize, or 4 with indirect): 2 ends the run with a chain (not the default: in the default queue of 2 that chain hides ring-before-idx\'s descriptor-ownership finding behind used-exactly-once)' },
     { name: 'eventIdx', default: 1, min: 0, max: 1, description: 'VIRTIO_F_EVENT_IDX negotiated (1: used_event/avail_event; 0: the NO_INTERRUPT/NO_NOTIFY flags)' },
     { name: 'indirect', default: 0, min: 0, max: 1, description: 'VIRTIO_F_INDIRECT_DESC negotiated: requests of 2 or more segments go in an indirect table' },
     { name: 'startIndex', default: 65534, min: 0, max: 65535, description: 'avail.idx and used.idx at the start (the default 65534 makes every run cross the 16-bit wrap; 0 never does with few buffers)' },

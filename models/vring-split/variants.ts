@@ -210,8 +210,8 @@ export const variants: readonly Variant<SplitProtocol>[] = [
   },
   {
     name: 'ring-before-idx',
-    description: 'The device loads avail.ring[last_avail] before avail.idx (no virtio_rmb, so the CPU may): it can take the slot\'s old head and then see an avail.idx that covers the slot. In the default run the old head lies inside a chain the driver exposed since, so the device returns a head that is not outstanding (the driver\'s "id %u is not a head!"); with single-descriptor requests only (lastChainLength=1) it first reads a descriptor the driver owns (descriptor-ownership).',
-    expect: { verdict: 'violated', invariant: 'used-exactly-once' },
+    description: 'The device loads avail.ring[last_avail] before avail.idx (no virtio_rmb, so the CPU may): it can take the slot\'s old head and then see an avail.idx that covers the slot. (With lastChainLength=2 the old head lies inside a chain exposed since, and the first finding is used-exactly-once instead.)',
+    expect: { verdict: 'violated', invariant: 'descriptor-ownership' },
     recreates: 'bug zoo B3 (kvmtool 15c4e1ef906e, found on arm64: "id %u is not a head!")',
     override: { popAvail: popAvailRingFirst },
   },
