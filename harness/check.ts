@@ -12,6 +12,7 @@ import { shrinkInterruptibly } from './shrink/interruptible.ts';
 import { makeStrategy, reduces } from './explore/strategies.ts';
 import type { Choice, Coverage, ExecutionSummary, Strategy } from './explore/strategy.ts';
 import { unlessAborted } from './core/interrupt.ts';
+import { GoalTally, type GoalResult } from './oracle/coverage-goals.ts';
 import { addToCorpus, makeCounterexample, saveCounterexample, type Counterexample } from './report/counterexample.ts';
 
 export interface CheckOptions {
@@ -69,6 +70,8 @@ export interface CheckReport {
   /** A signal stopped the exploration before the end of its space or budget. */
   readonly interrupted: boolean;
   readonly coverage: Coverage;
+  /** Per coverage goal of the model, the executions that reached it (see ModelDef.goals). */
+  readonly goals: readonly GoalResult[];
   readonly executions: number;
   readonly steps: number;
   readonly seconds: number;
@@ -110,6 +113,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const spec = { model: def.name, variant, params };
   const created = createEngine(engineKind, spec, memory);
   const ready = await unlessAborted(created, o.signal);
+  const tally = new GoalTally(def.goals, params);
   const header = { model: def.name, variant, params, engine: engineKind, strategy: strategyName, memory, seed, preemptions, reduction, shard: o.shard };
   const expect = expectedUnder(info.expect, memory);
   if (!('instance' in ready)) {
@@ -117,7 +121,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     void created.then((e) => e.close(), () => {});
     return {
       ...header, expect, verdict: 'passed', complete: false, budgetExhausted: false, interrupted: true,
-      coverage: { complete: false, space: 'nothing explored: interrupted before the first execution' },
+      coverage: { complete: false, space: 'nothing explored: interrupted before the first execution' }, goals: tally.results(),
       executions: 0, steps: 0, seconds: 0, asExpected: expect.verdict === 'passed',
     };
   }
@@ -129,7 +133,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   let stats: Record<string, number> | undefined;
   try {
     const onProgress = o.onProgress && ((p: { executions: number; steps: number; seconds: number }) => o.onProgress!({ ...p, coverage: strategy.coverage() }));
-    result = await explore(engine, counted ?? strategy, { budgetMs: o.budgetMs, onProgress, signal: o.signal });
+    result = await explore(engine, counted ?? strategy, { budgetMs: o.budgetMs, onProgress, signal: o.signal, goals: tally });
     found = result.violation;
     if (!result.interrupted && result.steps === 0) throw new UsageError(nothingExercised(def.name, params));
     if (found && o.shrink !== false) {
@@ -160,7 +164,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   return {
     ...header,
     expect, verdict: result.verdict, invariant: v?.invariant, complete: result.complete, budgetExhausted: result.budgetExhausted,
-    interrupted: result.interrupted, coverage: result.coverage,
+    interrupted: result.interrupted, coverage: result.coverage, goals: tally.results(),
     executions: result.executions - (repeated ? 1 : 0), steps: result.steps - (repeated?.firstSteps ?? 0), seconds: result.seconds,
     asExpected: meets(expect, result.verdict, v?.invariant), counterexample, files, corpusFile,
     livelock: result.livelock ? { message: result.livelock.message, execution: result.livelock.execution } : undefined,

@@ -15,6 +15,7 @@ import { reduces, STRATEGY_NAMES } from './explore/strategies.ts';
 import { loadCounterexample } from './report/counterexample.ts';
 import { saveMatrices, verdictMatrix } from './report/matrix.ts';
 import { renderTrace, table, wrap } from './report/text.ts';
+import { goalLines, missedGoals, missedSuffix } from './oracle/coverage-goals.ts';
 import { replay } from './replay.ts';
 import { loadShardResult, mergeShards, type Merged, type ShardResult } from './merge.ts';
 import { spawn } from 'node:child_process';
@@ -42,6 +43,7 @@ interface Values {
   readonly variant?: string; readonly engine?: string; readonly strategy?: string; readonly memory?: string;
   readonly preemptions?: string; readonly budget?: string; readonly seed?: string; readonly executions?: string;
   readonly depth?: string; readonly param?: readonly string[]; readonly 'require-complete'?: boolean;
+  readonly 'require-coverage'?: boolean;
   readonly 'no-reduction'?: boolean; readonly reduction?: boolean; readonly 'state-hashing'?: boolean; readonly workers?: string;
   readonly 'all-variants'?: boolean; readonly all?: boolean; readonly out?: string; readonly json?: boolean;
   readonly shard?: string; readonly 'save-corpus'?: string; readonly sarif?: string;
@@ -81,6 +83,7 @@ function list(values: Values, out: (s: string) => void): number {
     invariants: [...m.invariants, ...HARNESS_INVARIANTS],
     variants: m.variants,
     guarantees: m.guarantees ?? [],
+    goals: (m.goals?.list ?? []).map((g) => ({ name: g.name, description: g.description })),
   }));
   if (values.json) {
     out(JSON.stringify({ models }, null, 1));
@@ -91,6 +94,10 @@ function list(values: Values, out: (s: string) => void): number {
     out(`  parameters: ${m.params.map((p) => `${p.name}=${p.default} (${p.description})`).join('; ')}`);
     out('  invariants:');
     for (const i of m.invariants) out(`    ${i.name} [${i.kind}]: ${i.protects}`);
+    if (m.goals.length) {
+      out('  coverage goals (situations every default run reaches; --require-coverage exits 3 when one is missed):');
+      for (const g of m.goals) out(wrap(`${g.name}: ${g.description}`, '    '));
+    }
     out('  variants:');
     for (const v of m.variants) {
       const expect = v.expect.verdict === 'passed' ? 'passes' : `violates ${v.expect.invariant}${v.expect.memory ? ` under ${v.expect.memory}` : ''}`;
@@ -162,6 +169,7 @@ async function checkCommand(args: readonly string[], values: Values, out: (s: st
   else out(renderReport(report, values.out, ctx));
   if (report.verdict === 'violated') return 1;
   if (report.interrupted) return INTERRUPTED_EXIT;
+  if (values['require-coverage'] && missedGoals(report.goals).length) return 3;
   return values['require-complete'] && !report.complete ? 3 : 0;
 }
 
@@ -187,6 +195,7 @@ function jsonOf(r: CheckReport) {
     model: r.model, variant: r.variant, verdict: r.verdict, complete: r.complete, interrupted: r.interrupted, executions: r.executions, seconds: r.seconds,
     invariant: r.invariant, counterexample: r.files?.[0], corpusFile: r.corpusFile, message: r.counterexample?.message, shrink: r.counterexample?.stats,
     expected: r.expect, asExpected: r.asExpected, steps: r.steps, budgetExhausted: r.budgetExhausted, coverage: r.coverage,
+    goals: r.goals, goalsMissed: missedGoals(r.goals),
     engine: r.engine, strategy: r.strategy, reduction: r.reduction, memory: r.memory, seed: r.seed, preemptions: r.preemptions, params: r.params, shard: r.shard,
   };
 }
@@ -207,7 +216,7 @@ function renderReport(r: CheckReport, outDir: string | undefined, ctx: CliContex
     const scope = r.interrupted
       ? `INTERRUPTED${ctx.interrupt?.received ? ` by ${ctx.interrupt.received}` : ''}, no violation so far: ${r.coverage.space}`
       : r.complete ? `complete: ${r.coverage.space}` : `INCOMPLETE${r.budgetExhausted ? ' (budget exhausted)' : ''}: ${r.coverage.space}`;
-    lines.push(`${r.model}/${r.variant}: ${r.interrupted ? '' : 'PASSED, '}${scope} (${how})`);
+    lines.push(`${r.model}/${r.variant}: ${r.interrupted ? '' : 'PASSED, '}${scope}${missedSuffix(r.goals)} (${how})`);
   } else {
     const c = r.counterexample!;
     lines.push(`${r.model}/${r.variant}: VIOLATED ${r.invariant} (${how})`, '', wrap(c.message), '', renderTrace(c.trace), '');
@@ -221,6 +230,7 @@ function renderReport(r: CheckReport, outDir: string | undefined, ctx: CliContex
       lines.push(`replay: npx virtio-verify replay ${outDir ? r.files[0] : shownPath(r.files[0])}`);
     }
   }
+  if (r.goals.length) lines.push('', 'coverage goals:', ...goalLines(r.goals, r.executions));
   if (r.livelock) lines.push(`also VIOLATED no-livelock (execution ${r.livelock.execution}): ${r.livelock.message}`);
   if (!r.asExpected && !r.interrupted) lines.push(`note: this variant is expected to ${expectation(r)}`);
   return lines.join('\n');
@@ -263,6 +273,7 @@ function suiteOutput(reports: readonly CheckReport[], notRun: readonly string[],
   }
   if (failing.length) return 1;
   if (interrupted) return INTERRUPTED_EXIT;
+  if (values['require-coverage'] && reports.some((r) => r.verdict === 'passed' && missedGoals(r.goals).length)) return 3;
   return values['require-complete'] && incomplete.length ? 3 : 0;
 }
 

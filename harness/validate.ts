@@ -36,6 +36,7 @@ import { renderTrace, wrap } from './report/text.ts';
 import { counterexampleFinding, exchangeFinding, writeSarif, type Finding } from './report/sarif.ts';
 import { rateText, StatusLine, type Stream } from './report/status-line.ts';
 import { INTERRUPTED_EXIT } from './core/interrupt.ts';
+import { GoalTally, goalLines, missedGoals, missedSuffix, type GoalResult } from './oracle/coverage-goals.ts';
 
 export interface ValidateOptions {
   /** A JavaScript/TypeScript module path (.mjs, .js, .ts, .mts). */
@@ -117,6 +118,8 @@ export interface ValidateReport {
   readonly seconds: number;
   readonly invariants: readonly InvariantResult[];
   readonly advisories: readonly AdvisoryResult[];
+  /** Per coverage goal of the scheme, the executions that reached it (none for an external command). */
+  readonly goals: readonly GoalResult[];
 }
 
 
@@ -287,6 +290,7 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
   let interrupted = false;
   let executions = 0;
   let steps = 0;
+  const tally = new GoalTally(findModel(o.scheme).goals, params);
   try {
     for (;;) {
       const active = all.filter((i) => !violated.has(i.name) && !notApplicable.has(i.name));
@@ -295,7 +299,7 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
       const left = deadline - performance.now();
       const onProgress = o.onProgress
         && ((p: { executions: number }) => o.onProgress!({ executions: executions + p.executions, seconds: (performance.now() - start) / 1000 }));
-      const r = await explore(view, strategy, { budgetMs: Number.isFinite(left) ? Math.max(1, left) : undefined, onProgress, signal: o.signal });
+      const r = await explore(view, strategy, { budgetMs: Number.isFinite(left) ? Math.max(1, left) : undefined, onProgress, signal: o.signal, goals: tally });
       executions += r.executions;
       steps += r.steps;
       view.scan();
@@ -326,7 +330,7 @@ async function exploreImpl(inner: ImplEngine, spec: ImplChecks, o: ExploreImplOp
   return {
     impl: o.impl, kind: o.kind, role, scheme: o.scheme, params, strategy: strategyName, memory, preemptions, seed,
     verdict: violated.size ? 'violated' : 'passed', complete, budgetExhausted, interrupted, executions, steps,
-    seconds: (performance.now() - start) / 1000, invariants, advisories,
+    seconds: (performance.now() - start) / 1000, invariants, advisories, goals: tally.results(),
   };
 }
 
@@ -380,7 +384,7 @@ async function validateProcess(o: ValidateOptions, target: ImplTarget): Promise<
   return {
     impl: o.impl, kind: 'process', role, scheme: o.scheme, params, strategy: 'scripted exchange', memory: 'sc', preemptions: 0, seed: 0,
     verdict: r.finding ? 'violated' : 'passed', complete: r.finding === undefined && !r.interrupted, budgetExhausted: false, interrupted: r.interrupted === true, executions: 1, steps: r.messages,
-    seconds: (performance.now() - start) / 1000, invariants, advisories: [],
+    seconds: (performance.now() - start) / 1000, invariants, advisories: [], goals: [],
   };
 }
 
@@ -424,7 +428,7 @@ export function renderValidateReport(r: ValidateReport): string {
   const lines: string[] = [];
   const scope = r.complete ? 'within the explored bound' : r.interrupted ? 'as far as it got before the signal (INTERRUPTED)' : r.budgetExhausted ? 'as far as the budget went (INCOMPLETE)' : 'INCOMPLETE';
   const verdict = r.verdict === 'violated' ? 'DOES NOT CONFORM' : r.interrupted ? 'INTERRUPTED, no violation so far' : 'CONFORMS';
-  lines.push(`${r.impl} as the ${r.role} of ${r.scheme}: ${verdict}`);
+  lines.push(`${r.impl} as the ${r.role} of ${r.scheme}: ${verdict}${r.verdict === 'passed' && !r.interrupted ? missedSuffix(r.goals) : ''}`);
   if (r.kind === 'process') {
     lines.push(`  one scripted exchange with the reference ${r.role === 'driver' ? 'device' : 'driver'}: ${r.steps} messages from the ${r.role}, ${r.seconds.toFixed(2)} s; "holds" means for this exchange${r.interrupted ? ' (INTERRUPTED: the process was ended)' : ''}`);
   } else {
@@ -434,6 +438,7 @@ export function renderValidateReport(r: ValidateReport): string {
   lines.push('', 'invariants:');
   const w = Math.max(...r.invariants.map((i) => i.name.length));
   for (const i of r.invariants) lines.push(`  ${i.name.padEnd(w)}  ${STATUS_TEXT[i.status]}`);
+  if (r.goals.length) lines.push('', 'coverage goals:', ...goalLines(r.goals, r.executions));
   if (r.advisories.length) {
     lines.push('', 'advisories (SHOULD rules; not violations):');
     for (const a of r.advisories) lines.push(wrap(`${a.rule}: ${a.text} Seen in ${a.executions} execution(s); first: ${a.first}`, '  '));
@@ -454,6 +459,7 @@ export function renderValidateReport(r: ValidateReport): string {
 export function validateJson(r: ValidateReport) {
   return {
     ...r,
+    goalsMissed: missedGoals(r.goals),
     invariants: r.invariants.map((i) => ({
       name: i.name, kind: i.kind, status: i.status, protects: i.protects,
       ...(i.finding ? { message: i.finding.message, exchange: i.finding.exchange } : {}),
@@ -496,13 +502,14 @@ export interface ValidateArgs {
   readonly param?: readonly string[];
   readonly json?: boolean;
   readonly 'require-complete'?: boolean;
+  readonly 'require-coverage'?: boolean;
   readonly 'step-timeout'?: string;
   readonly 'memory-limit'?: string;
   readonly out?: string;
   readonly sarif?: string;
 }
 
-/** `virtio-verify validate ...`; exit codes as for check (0 conforms, 1 violation, 2 bad input, 3 incomplete with --require-complete). */
+/** `virtio-verify validate ...`; exit codes as for check (0 conforms, 1 violation, 2 bad input, 3 incomplete with --require-complete or a coverage goal missed with --require-coverage). */
 export async function validateCommand(args: readonly string[], values: ValidateArgs, out: (s: string) => void, ctx: { signal?: AbortSignal; stderr?: Stream } = {}): Promise<number> {
   if (args.length) throw new UsageError('validate takes no positional arguments (use --impl, --role, --scheme)');
   const need = (v: string | undefined, name: string) => { if (v === undefined) throw new UsageError(`validate needs --${name}`); return v; };
@@ -535,6 +542,7 @@ export async function validateCommand(args: readonly string[], values: ValidateA
   }
   if (report.verdict === 'violated') return 1;
   if (report.interrupted) return INTERRUPTED_EXIT;
+  if (values['require-coverage'] && missedGoals(report.goals).length) return 3;
   return values['require-complete'] && !report.complete ? 3 : 0;
 }
 

@@ -69,6 +69,8 @@ const cases: Case[] = [
   ['unknown option of a command', [...C, '--frobnicate'], /unknown option --frobnicate \(see virtio-verify check --help\)/],
   ['a switch given a value', [...C, '--json=yes'], /--json takes no value \(it is a switch\), not "yes"/],
   ['a switch given a value (require-complete)', [...C, '--require-complete=1'], /--require-complete takes no value/],
+  ['a switch given a value (require-coverage)', [...C, '--require-coverage=1'], /--require-coverage takes no value \(it is a switch\)/],
+  ['require-coverage where it does not apply', ['replay', 'cx.json', '--require-coverage'], /replay does not take --require-coverage \(see virtio-verify replay --help\)/],
   // list
   ['list --variant', ['list', '--variant', 'x'], /list does not take --variant \(see virtio-verify list --help\)/],
   ['list --budget', ['list', '--budget', '1s'], /list does not take --budget/],

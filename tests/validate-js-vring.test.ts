@@ -16,7 +16,7 @@ const example = (name: string) => join(root, 'examples', 'js', name);
 const dir = mkdtempSync(join(tmpdir(), 'vv-vring-'));
 const status = (r: ValidateReport) => Object.fromEntries(r.invariants.map((i) => [i.name, i.status]));
 // Small rings, a bound that still interleaves every pair of steps twice: seconds per run.
-const SPLIT = { queueSize: 2, buffers: 3, chainLength: 2 };
+const SPLIT = { queueSize: 2, buffers: 3, chainLength: 2, startIndex: 0 }; // the messages below name indices from 0
 const PACKED = { queueSize: 2, buffers: 3, chainLength: 2 };
 
 describe('validate: JavaScript drivers and devices of vring-split and vring-packed', () => {

@@ -118,6 +118,10 @@ const notForCommand = (what: string) => (_: Values, c: Context) => (c.impl === '
 
 const JSON_OPTION: OptionSpec = { name: 'json', kind: 'boolean', help: 'print one JSON document on stdout' };
 const REQUIRE_COMPLETE: OptionSpec = { name: 'require-complete', kind: 'boolean', help: 'exit 3 when the bounded space was not covered completely' };
+const REQUIRE_COVERAGE: OptionSpec = {
+  name: 'require-coverage', kind: 'boolean',
+  help: "exit 3 when a pass missed one of the model's coverage goals (a situation such as the 16-bit index wrap that no execution reached; see list)",
+};
 const SARIF: OptionSpec = {
   name: 'sarif', kind: 'string', value: 'FILE', accepts: 'a file to write', check: writableFile,
   help: 'also write the violations as SARIF 2.1.0 (GitHub code scanning: github/codeql-action/upload-sarif)',
@@ -204,6 +208,7 @@ const CHECK: CommandSpec = {
     DEPTH,
     PARAM,
     REQUIRE_COMPLETE,
+    REQUIRE_COVERAGE,
     OUT,
     { name: 'save-corpus', kind: 'string', value: 'DIR', accepts: 'a folder', check: writableDir,
       help: 'also add each counterexample to this corpus folder: a new file, or none when a file there holds the same schedule; never a changed one' },
@@ -215,7 +220,7 @@ const CHECK: CommandSpec = {
     'npx virtio-verify check config-gencount --variant no-odd-check --memory tso',
     'npx virtio-verify check --all --sarif reports/check.sarif',
   ],
-  exits: ['0 no violation (--all: every variant as expected)', '1 a violation (--all: a variant not as expected)', '2 bad usage or input', '3 interrupted, or incomplete under --require-complete'],
+  exits: ['0 no violation (--all: every variant as expected)', '1 a violation (--all: a variant not as expected)', '2 bad usage or input', '3 interrupted, incomplete under --require-complete, or a coverage goal missed under --require-coverage'],
 };
 
 const IMPL_FORM = 'a module (.mjs, .js, .ts), C (.c), WebAssembly (.wasm), or "COMMAND ARGS" speaking virtio-msg on stdin/stdout';
@@ -248,6 +253,7 @@ const VALIDATE: CommandSpec = {
       help: "memory limit in MiB: the heap of a module's worker, the address space of a command",
       when: (_, c) => (c.impl === 'wasm' ? '--memory-limit applies to modules and commands (a WebAssembly memory is bounded by its module)' : undefined) },
     REQUIRE_COMPLETE,
+    REQUIRE_COVERAGE,
     { ...OUT, help: 'where reports/counterexamples goes' },
     SARIF,
     JSON_OPTION,
@@ -257,7 +263,7 @@ const VALIDATE: CommandSpec = {
     'npx virtio-verify validate --impl examples/c/split-device-good.c --role device --scheme vring-split --memory tso',
     'npx virtio-verify validate --impl "python3 examples/python/virtio_msg_device.py" --role device --scheme transport-msg',
   ],
-  exits: ['0 conforms', '1 a violation', '2 bad usage or input', '3 interrupted, or incomplete under --require-complete'],
+  exits: ['0 conforms', '1 a violation', '2 bad usage or input', '3 interrupted, incomplete under --require-complete, or a coverage goal missed under --require-coverage'],
 };
 
 const NIGHTLY: CommandSpec = {

@@ -5,7 +5,7 @@
  */
 import type { Layout } from './layout.ts';
 import {
-  resolveParams, variantInfo, type ActorDef, type Invariant, type ModelDef, type ModelInstance, type ParamSpec, type Params, type VariantInfo,
+  resolveParams, variantInfo, type ActorDef, type CoverageGoals, type Invariant, type ModelDef, type ModelInstance, type ParamSpec, type Params, type VariantInfo,
 } from './model.ts';
 import type { EventRef, NoteRef } from './ops.ts';
 import type { SharedState } from './shared-state.ts';
@@ -44,6 +44,8 @@ export interface ModelSpec<P, C> {
   readonly defaultPreemptionsBuffered?: number;
   /** See ModelDef.reduction. */
   readonly reduction?: boolean;
+  /** See ModelDef.goals. */
+  readonly goals?: CoverageGoals;
   /** Steps one actor may take per execution before it counts as a livelock. */
   maxSteps(params: Params): number;
   build(params: Params): Built<C>;
@@ -64,6 +66,7 @@ export function defineModel<P extends object, C>(spec: ModelSpec<P, C>): ModelDe
     defaultPreemptions: spec.defaultPreemptions,
     defaultPreemptionsBuffered: spec.defaultPreemptionsBuffered,
     reduction: spec.reduction,
+    goals: spec.goals,
     instantiate(variant: string, given: Params): ModelInstance {
       return def.instantiateWith!(variant, given, {});
     },

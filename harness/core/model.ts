@@ -107,6 +107,31 @@ export interface ModelInstance {
   describeNote?(note: NoteRef, data: readonly number[]): string | undefined;
 }
 
+/** What a coverage goal's scan sees: one finished execution (its instance gives the parameters and the layout). */
+export interface GoalContext {
+  readonly instance: ModelInstance;
+  readonly trace: readonly TraceEntry[];
+}
+
+/**
+ * A situation a meaningful run must reach at least once (a "sometimes" assertion): the 16-bit index
+ * wrap, a notification suppressed, a retry taken. A pass whose run never reached one says so.
+ */
+export interface CoverageGoal {
+  readonly name: string;
+  /** One sentence: the protocol situation, in terms of the spec, not of our code. */
+  readonly description: string;
+  /** Whether the parameters allow the situation at all (a chain needs chainLength > 1); default yes. */
+  applies?(params: Params): boolean;
+}
+
+/** A model's goals and the one walk over an execution's trace that finds which it reached. */
+export interface CoverageGoals {
+  readonly list: readonly CoverageGoal[];
+  /** The names of the goals this execution reached; run once, after the execution ended. */
+  reached(ctx: GoalContext): ReadonlySet<string>;
+}
+
 export interface ModelDef {
   readonly name: string;
   readonly summary: string;
@@ -129,6 +154,8 @@ export interface ModelDef {
    * it and says false, with the measurement that shows it.
    */
   readonly reduction?: boolean;
+  /** The situations every meaningful run of the model reaches (coverage goals); none when absent. */
+  readonly goals?: CoverageGoals;
   instantiate(variant: string, params: Params): ModelInstance;
   /**
    * Instantiates with some protocol steps replaced on top of the variant's (validate runs compiled

@@ -4,6 +4,7 @@
  */
 import type { TraceEntry } from '../core/model.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { GoalTally } from '../oracle/coverage-goals.ts';
 import { runExecution, type Violation } from './execution.ts';
 import type { Coverage, Strategy } from './strategy.ts';
 
@@ -18,6 +19,8 @@ export interface ExploreOptions {
    * YIELD_MS, so the signal handler runs, and ends after the execution under way, as incomplete.
    */
   readonly signal?: AbortSignal;
+  /** Counts the coverage goals each finished execution reached (one walk over its trace). */
+  readonly goals?: GoalTally;
 }
 
 /** How often an exploration that can be interrupted lets signal handlers run. */
@@ -78,6 +81,7 @@ export async function explore(engine: Engine, strategy: Strategy, options: Explo
     const r = runExecution(engine, strategy);
     executions++;
     steps += r.steps;
+    options.goals?.record({ instance: engine.instance, trace: engine.trace });
     if (r.violation) {
       const found = { ...r.violation, decisions: r.decisions, trace: engine.trace.slice(), execution: executions };
       // A livelock does not end the search: the other invariants are still judged on the rest.

@@ -14,6 +14,7 @@ import { Interrupted, turn } from '../core/interrupt.ts';
 import { UsageError, variantInfo } from '../core/model.ts';
 import { addToCorpus, counterexampleName, loadCounterexample, type Counterexample } from '../report/counterexample.ts';
 import { replay } from '../replay.ts';
+import { missedGoals, missedSuffix } from '../oracle/coverage-goals.ts';
 import type { NightlyConfig } from './config.ts';
 import { fuzzRerun, runFuzzJob } from './fuzz-job.ts';
 import { checkCommand, shown, type CheckJob, type Job, type ReplayJob } from './jobs.ts';
@@ -239,6 +240,7 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
   const base = {
     job, seconds: (now() - t0) / 1000, budgetMs, verdict: r.verdict, invariant: r.invariant, complete: r.complete,
     budgetExhausted: r.budgetExhausted, coverage: r.coverage.space, executions: r.executions, steps: r.steps, rerunCommand: checkCommand(job),
+    ...(r.verdict === 'passed' && missedGoals(r.goals).length ? { goalsMissed: missedGoals(r.goals) } : {}),
   };
   const expect = job.expect;
   const figures = `${r.executions} executions, ${r.seconds.toFixed(2)} s`;
@@ -261,7 +263,7 @@ async function runCheck(job: CheckJob, budgetMs: number, o: RunOptions, now: () 
   }
   if (expect.verdict === 'passed') {
     return r.complete
-      ? { ...base, status: 'ok', summary: `passed, complete: ${r.coverage.space} (${figures})` }
+      ? { ...base, status: 'ok', summary: `passed, complete: ${r.coverage.space}${missedSuffix(r.goals)} (${figures})` }
       : { ...base, status: 'incomplete', summary: `passed so far, INCOMPLETE${r.budgetExhausted ? ' (its budget share ran out)' : ''}: ${r.coverage.space} (${figures})` };
   }
   if (!r.complete) {

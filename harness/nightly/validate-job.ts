@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import type { InvariantOutcome } from '../report/nightly-types.ts';
 import { saveFindings, validate } from '../validate.ts';
+import { missedGoals, missedSuffix } from '../oracle/coverage-goals.ts';
 
 export type { InvariantOutcome } from '../report/nightly-types.ts';
 import { shown, type ValidateJob } from './jobs.ts';
@@ -46,12 +47,13 @@ export async function runValidateJob(
   const base = {
     job, seconds: (now() - t0) / 1000, budgetMs, verdict: r.verdict, invariant: violated[0]?.name, complete: r.complete,
     budgetExhausted: r.budgetExhausted, executions: r.executions, steps: r.steps, invariants, rerunCommand: validateRerun(job, o.cwd),
+    ...(r.verdict === 'passed' && missedGoals(r.goals).length ? { goalsMissed: missedGoals(r.goals) } : {}),
   };
   if (violated.length) {
     const message = `${job.impl} as the ${job.role} of ${job.scheme} violates ${violated.map((i) => i.name).join(', ')}${job.memory === 'tso' ? ' under tso' : ''}`;
     return { ...base, status: 'failed', summary: `DOES NOT CONFORM: violates ${violated.map((i) => i.name).join(', ')} (${figures})`, failure: { type: 'unexpected-violation', message } };
   }
   if (r.interrupted) return { ...base, status: 'interrupted', summary: `interrupted: no violation in ${figures}` };
-  if (r.complete) return { ...base, status: 'ok', summary: `conforms${r.kind === 'process' ? '' : ' within the explored bound'} (${figures})` };
+  if (r.complete) return { ...base, status: 'ok', summary: `conforms${r.kind === 'process' ? '' : ' within the explored bound'}${missedSuffix(r.goals)} (${figures})` };
   return { ...base, status: 'incomplete', summary: `conforms so far, INCOMPLETE${r.budgetExhausted ? ' (its budget share ran out)' : ''} (${figures})` };
 }

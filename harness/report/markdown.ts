@@ -72,6 +72,13 @@ export function renderMarkdown(r: NightlyReport): string {
     out.push('');
   }
 
+  const shallow = r.results.filter((x) => x.goalsMissed?.length);
+  if (shallow.length) {
+    out.push('### Passed without reaching every coverage goal', '', '| job | goals missed |', '|---|---|');
+    for (const x of shallow) out.push(`| ${cell(jobTitle(x.job))} | ${cell(x.goalsMissed!.join(', '))} |`);
+    out.push('');
+  }
+
   const checks = checkResults(r);
   if (checks.length) {
     const columns = [...new Set(checks.map((x) => matrixColumn(x.job)))];

@@ -156,6 +156,8 @@ export interface JobResult {
   readonly expect?: Expectation;
   /** For a validate job: each invariant's outcome. */
   readonly invariants?: readonly InvariantOutcome[];
+  /** For a check or validate that passed: the model's coverage goals no execution reached. */
+  readonly goalsMissed?: readonly string[];
   /** For a fuzz job: what it found. */
   readonly findings?: readonly FuzzFindingOutcome[];
 }

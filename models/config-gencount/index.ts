@@ -6,6 +6,7 @@
 import { defineModel } from '../../harness/core/define-model.ts';
 import { port as p, type Program } from '../../harness/core/ops.ts';
 import { readAndAccept } from './driver.ts';
+import { goals } from './goals.ts';
 import { invariants } from './invariants.ts';
 import { configSpace, deviceWord, driverWord, EVENTS, NOTES, type ConfigSpace } from './layout.ts';
 import { reference, type GencountProtocol } from './protocol.ts';
@@ -53,6 +54,7 @@ export const configGencount = defineModel<GencountProtocol, ConfigSpace>({
   reference,
   variants,
   invariants,
+  goals,
   defaultPreemptions: 3,
   // Under tso bound 3 did not finish in 600 s (1.19 M executions); bound 2 runs 68,797 (bench/RESULTS.md).
   defaultPreemptionsBuffered: 2,

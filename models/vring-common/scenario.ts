@@ -171,7 +171,7 @@ export const VRING_MODEL_COMMON = {
   // and one load that overtakes a buffered store); under sc every mutant is found with fewer.
   defaultPreemptions: 3,
   /** Generous: a run that goes past it is a livelock (a chain walked forever, a spin that never ends). */
-  maxSteps: (q: Params) => 400 + 120 * q.buffers * (q.chainLength + 4),
+  maxSteps: (q: Params) => 400 + 120 * q.buffers * (Math.max(q.chainLength, q.lastChainLength ?? 1) + 4),
   describeNote: (note: { name: string }, data: readonly number[]) => describeNote(note.name, data),
 };
 

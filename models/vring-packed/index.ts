@@ -9,6 +9,7 @@ import { UsageError, type ActorDef } from '../../harness/core/model.ts';
 import { BUFFERS_PARAM, VRING_MODEL_COMMON, vringActors } from '../vring-common/scenario.ts';
 import { newDeviceState } from './device.ts';
 import { newDriverState } from './driver.ts';
+import { goals } from './goals.ts';
 import { invariants } from './invariants.ts';
 import { EVENT_WRAP, packedRing, type PackedRing } from './layout.ts';
 import { reference, type PackedProtocol } from './protocol.ts';
@@ -41,6 +42,7 @@ export const vringPacked = defineModel<PackedProtocol, PackedRing>({
   reference,
   variants,
   invariants,
+  goals,
   build(params) {
     if (params.chainLength > params.queueSize) throw new UsageError(`vring-packed: chainLength=${params.chainLength} is more than queueSize=${params.queueSize} (a list holds at most N descriptors)`);
     const q = packedRing(params);

@@ -17,6 +17,7 @@ import { port as p, type Program } from '../../harness/core/ops.ts';
 import { u16, vringNeedEvent } from '../vring-common/ring-math.ts';
 import { broken, drainUsedLoop, segmentsOf, type Segment, type UsedBuffer } from '../vring-common/scenario.ts';
 import {
+  splitRequestLength,
   DESC_BYTES, EVENTS, VIRTQ_AVAIL_F_NO_INTERRUPT, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_USED_F_NO_NOTIFY,
   type Desc, type SplitRing,
 } from './layout.ts';
@@ -40,7 +41,7 @@ export function newDriverState(q: SplitRing): DriverState {
 
 export function* addBuffer(x: DriverCtx, buffer: number): Program<number | undefined> {
   const { q, s } = x;
-  const segs = segmentsOf(q.params.chainLength, buffer);
+  const segs = segmentsOf(splitRequestLength(q.params, buffer), buffer);
   const indirect = q.indirect && segs.length > 1;
   const descsUsed = indirect ? 1 : segs.length;
   if (s.free.length < descsUsed) return undefined;

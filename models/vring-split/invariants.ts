@@ -14,6 +14,7 @@ import { monitorInvariants, RingMonitor, type InvariantText } from '../vring-com
 import { NotifyLog, type Side } from '../vring-common/notify-log.ts';
 import { fmt, needEventText, u16, vringNeedEvent } from '../vring-common/ring-math.ts';
 import {
+  splitLongestRequest,
   DESC_BYTES, EVENTS, NOTES, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE,
 } from './layout.ts';
 
@@ -110,7 +111,7 @@ class SplitMonitor extends RingMonitor {
     const { layout, params, actors } = ctx.instance;
     this.n = params.queueSize;
     this.mask = this.n - 1;
-    this.chain = params.chainLength;
+    this.chain = splitLongestRequest(params);
     this.start = params.startIndex;
     this.eventIdx = params.eventIdx === 1;
     this.driver = actors.findIndex((a) => a.name === 'driver');

@@ -59,9 +59,24 @@ const descStruct = (m: LayoutBuilder): void => {
   m.u64('addr').u32('len').u16('flags').u16('next');
 };
 
+/**
+ * Descriptors of request b: chainLength, except the last request, which has lastChainLength when
+ * that is longer (up to the queue size, or 4 in an indirect table), so that a run of requests of
+ * one descriptor still ends with a chain.
+ */
+export function splitRequestLength(params: Params, b: number): number {
+  const last = Math.min(params.lastChainLength ?? 1, params.indirect ? 4 : params.queueSize);
+  return b === params.buffers - 1 ? Math.max(params.chainLength, last) : params.chainLength;
+}
+
+/** The longest request: the entries of an indirect table. */
+export function splitLongestRequest(params: Params): number {
+  return splitRequestLength(params, params.buffers - 1);
+}
+
 export function splitRing(params: Params): SplitRing {
   const n = params.queueSize;
-  const chain = params.chainLength;
+  const chain = splitLongestRequest(params);
   const eventIdx = params.eventIdx === 1;
   const indirect = params.indirect === 1;
   const availAt = DESC_BYTES * n;

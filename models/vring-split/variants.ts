@@ -241,7 +241,7 @@ export const variants: readonly Variant<SplitProtocol>[] = [
   },
   {
     name: 'ring-before-idx',
-    description: 'The device loads avail.ring[last_avail] before avail.idx (no virtio_rmb, so the CPU may): it can take the slot\'s old head and then see an avail.idx that covers the slot.',
+    description: 'The device loads avail.ring[last_avail] before avail.idx (no virtio_rmb, so the CPU may): it can take the slot\'s old head and then see an avail.idx that covers the slot. (With lastChainLength=2 the old head lies inside a chain exposed since, and the first finding is used-exactly-once instead.)',
     expect: { verdict: 'violated', invariant: 'descriptor-ownership' },
     recreates: 'bug zoo B3 (kvmtool 15c4e1ef906e, found on arm64: "id %u is not a head!")',
     override: { popAvail: popAvailRingFirst },

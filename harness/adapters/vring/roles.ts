@@ -21,6 +21,7 @@ import type { ModelInstance, Params } from '../../core/model.ts';
 import { OpKind } from '../../core/ops.ts';
 import { RESPONSE_BYTES, segmentsOf, type Segment } from '../../../models/vring-common/scenario.ts';
 import { requestLength } from '../../../models/vring-packed/driver.ts';
+import { splitRequestLength } from '../../../models/vring-split/layout.ts';
 import { syncPort, type BlockingBody, type RawPort, type SyncPort } from '../blocking-port.ts';
 import type { RoleSpec } from '../schemes.ts';
 import { overNotification } from './over-notification.ts';
@@ -58,7 +59,7 @@ interface RingKind {
   readonly idKind: 0 | 1;
 }
 
-export const SPLIT: RingKind = { request: (p, b) => segmentsOf(p.chainLength, b), idKind: 0 };
+export const SPLIT: RingKind = { request: (p, b) => segmentsOf(splitRequestLength(p, b), b), idKind: 0 };
 export const PACKED: RingKind = { request: (p, b) => segmentsOf(requestLength(p.chainLength, b), b), idKind: 1 };
 
 const refOf = (instance: ModelInstance) => {
