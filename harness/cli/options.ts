@@ -93,10 +93,7 @@ function existingDirIfThere(text: string, option: string): void {
   if (existsSync(p) && !statSync(p).isDirectory()) throw new UsageError(`${option} takes a folder, but ${text} is a file`);
 }
 
-/**
- * Memory models the command line knows. `weak` is accepted as a name before its model is built;
- * IMPLEMENTED lists what runs (TypeScript insists that every MemoryModel is listed there).
- */
+/** Memory models the command line knows (TypeScript insists that every MemoryModel is listed). */
 const MEMORY_NAMES = ['sc', 'tso', 'weak'] as const;
 const IMPLEMENTED: Readonly<Record<MemoryModel, true>> = { sc: true, tso: true, weak: true };
 function memory(text: string, option: string): void {
