@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bulkCopyOutsideRing, RING_BASE } from '../harness/adapters/v86/scheme.ts';
 import { renderValidateReport, validate, type ValidateReport } from '../harness/validate.ts';
 
 const adapter = (file: string) => join(import.meta.dirname, '..', 'harness', 'adapters', 'v86', file);
@@ -50,3 +51,14 @@ describe('validate: the v86 VirtIO device as the device of vring-split', () => {
     expect(r.advisories.map((a) => a.rule)).toContain('event-idx-irq');
   }, 300_000);
 });
+
+describe('the v86 gate', () => {
+  it('a bulk copy that touches the ring is a finding; one into a buffer is not', () => {
+    expect(() => bulkCopyOutsideRing(RING_BASE + 8, 16, 64, 'read')).toThrow(/v86 read 16 bytes at guest address 0x10008 \(ring offset 8\) with a bulk copy/);
+    expect(() => bulkCopyOutsideRing(RING_BASE - 4, 8, 64, 'wrote')).toThrow(/ring offset -4/);
+    expect(() => bulkCopyOutsideRing(RING_BASE + 64, 256, 64, 'wrote')).not.toThrow();
+    expect(() => bulkCopyOutsideRing(RING_BASE - 16, 16, 64, 'read')).not.toThrow();
+    expect(() => bulkCopyOutsideRing(RING_BASE, 0, 64, 'read')).not.toThrow();
+  });
+});
+

@@ -89,6 +89,16 @@ const eventIdxAdvisory: Advisory = {
   },
 };
 
+/**
+ * A bulk copy (read_blob, write_blob) is for buffer contents, which the model does not carry. One
+ * that touches the ring would read or write it around the port: that is a finding, thrown.
+ */
+export function bulkCopyOutsideRing(addr: number, len: number, ringBytes: number, what: string): void {
+  if (len > 0 && addr < RING_BASE + ringBytes && addr + len > RING_BASE) {
+    throw new Error(`v86 ${what} ${len} bytes at guest address 0x${addr.toString(16)} (ring offset ${addr - RING_BASE}) with a bulk copy: the ring is reached through 16- and 32-bit accesses only, which the port sees`);
+  }
+}
+
 function deviceBody(instance: ModelInstance, impl: Record<string, unknown>): BlockingBody {
   const VirtIO = impl.VirtIO as V86VirtIOClass;
   // virtio-trapped.ts: the handler runs as one atomic section, as in v86 itself, where the notify
@@ -117,11 +127,7 @@ function deviceBody(instance: ModelInstance, impl: Record<string, unknown>): Blo
       if (bytes === 4 && low?.width === 64) return { name: low.name, high: true };
       throw new Error(`v86 ${what} guest address 0x${addr.toString(16)} (ring offset ${off}), which is no ${bytes * 8}-bit field of the ring`);
     };
-    const outsideRing = (addr: number, len: number, what: string) => {
-      if (len > 0 && addr < RING_BASE + layout.size && addr + len > RING_BASE) {
-        throw new Error(`v86 ${what} ${len} bytes at guest address 0x${addr.toString(16)} (ring offset ${addr - RING_BASE}) with a bulk copy: the ring is reached through 16- and 32-bit accesses only, which the port sees`);
-      }
-    };
+    const outsideRing = (addr: number, len: number, what: string) => bulkCopyOutsideRing(addr, len, layout.size, what);
     const load = (addr: number, bytes: number) => {
       const f = field(addr, bytes, 'read');
       const v = port.load(f.name);
