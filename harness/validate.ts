@@ -33,6 +33,7 @@ import { makeStrategy, STRATEGY_NAMES } from './explore/strategies.ts';
 import { parseChoice, parseDuration, parseInteger, parseParams } from './cli-args.ts';
 import { makeCounterexample, type Counterexample, type Implementation } from './report/counterexample.ts';
 import { renderTrace, wrap } from './report/text.ts';
+import { busMaxMessageSize, limitStatement } from './msg/limit.ts';
 import { counterexampleFinding, exchangeFinding, writeSarif, type Finding } from './report/sarif.ts';
 import { rateText, StatusLine, type Stream } from './report/status-line.ts';
 import { INTERRUPTED_EXIT } from './core/interrupt.ts';
@@ -372,7 +373,7 @@ async function validateProcess(o: ValidateOptions, target: ImplTarget): Promise<
   const def = findModel(o.scheme);
   const params = resolveParams(def, o.params ?? {});
   const start = performance.now();
-  const session = { timeoutMs: o.stepTimeoutMs ?? 2000, queues: params.queues, memoryLimitMb: o.memoryLimitMb, signal: o.signal };
+  const session = { timeoutMs: o.stepTimeoutMs ?? 2000, queues: params.queues, maxMessageSize: busMaxMessageSize(params), memoryLimitMb: o.memoryLimitMb, signal: o.signal };
   const rules: readonly { name: string; kind: 'safety' | 'liveness'; protects: string }[] = role === 'driver' ? PROCESS_DRIVER_RULES : PROCESS_RULES;
   const r: ProcessSessionResult<string> = role === 'driver' ? await runProcessDriver(argv, session) : await runProcessDevice(argv, session);
   if (r.couldNotRun !== undefined) throw new UsageError(`--impl ${o.impl}: cannot run ${argv[0]}: ${r.couldNotRun}`);
@@ -435,6 +436,7 @@ export function renderValidateReport(r: ValidateReport): string {
     const how = r.strategy === 'dfs' ? `dfs, preemption bound ${r.preemptions}` : r.strategy;
     lines.push(`  ${how}, memory ${r.memory}: ${r.executions} executions, ${r.steps} steps, ${r.seconds.toFixed(2)} s; "holds" means ${scope}`);
   }
+  if (r.params.maxMessageSize !== undefined) lines.push(`  ${limitStatement(r.params.maxMessageSize)}`);
   lines.push('', 'invariants:');
   const w = Math.max(...r.invariants.map((i) => i.name.length));
   for (const i of r.invariants) lines.push(`  ${i.name.padEnd(w)}  ${STATUS_TEXT[i.status]}`);
@@ -459,6 +461,7 @@ export function renderValidateReport(r: ValidateReport): string {
 export function validateJson(r: ValidateReport) {
   return {
     ...r,
+    ...(r.params.maxMessageSize !== undefined ? { maxMessageSize: r.params.maxMessageSize, busLimit: limitStatement(r.params.maxMessageSize) } : {}),
     goalsMissed: missedGoals(r.goals),
     invariants: r.invariants.map((i) => ({
       name: i.name, kind: i.kind, status: i.status, protects: i.protects,

@@ -127,6 +127,9 @@ const cases: Case[] = [
   ['--reduction with --state-hashing', [...C, '--reduction', '--state-hashing'], /--reduction cannot be combined with --state-hashing/],
   ['--reduction under tso', [...C, '--reduction', '--memory', 'tso'], /--reduction is not offered under --memory tso/],
   // parameters that leave the actors nothing to do are bad input, not a vacuous pass
+  ['bus limit below the draft minimum', ['check', 'transport-msg', '--param', 'maxMessageSize=51'], /parameter maxMessageSize=51 is out of range for transport-msg: an integer from 52 to 264/],
+  ['bus limit above the draft maximum', ['check', 'config-msg', '--param', 'maxMessageSize=265'], /parameter maxMessageSize=265 is out of range for config-msg: an integer from 52 to 264/],
+  ['bus limit too small for the config', ['check', 'config-msg', '--param', 'maxMessageSize=52', '--param', 'configBytes=64'], /config-msg: maxMessageSize 52 is too small for configBytes 64 .* needs at least 88 \(--param maxMessageSize=88\)/],
   ['a chain longer than the queue', ['check', 'vring-split', '--param', 'chainLength=3'], /chainLength=3 is more than queueSize=2/],
   ['--state-hashing with pct', [...C, '--strategy', 'pct', '--state-hashing'], /--state-hashing does not apply to --strategy pct/],
   // check: shards and workers

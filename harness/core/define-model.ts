@@ -34,6 +34,8 @@ export interface ModelSpec<P, C> {
   readonly summary: string;
   readonly guarantees?: readonly string[];
   readonly params: readonly ParamSpec[];
+  /** Why resolved params cannot run together, or undefined (ModelDef.paramsProblem). */
+  readonly paramsProblem?: (params: Params) => string | undefined;
   readonly events: readonly (EventRef)[];
   readonly notes: readonly (NoteRef)[];
   readonly reference: P;
@@ -61,6 +63,7 @@ export function defineModel<P extends object, C>(spec: ModelSpec<P, C>): ModelDe
     summary: spec.summary,
     guarantees: spec.guarantees,
     params: spec.params,
+    paramsProblem: spec.paramsProblem,
     variants: spec.variants.map(({ override: _, ...info }) => info),
     invariants: spec.invariants.map(({ name, protects, kind }) => ({ name, protects, kind })),
     defaultPreemptions: spec.defaultPreemptions,

@@ -136,6 +136,8 @@ export interface ModelDef {
   readonly name: string;
   readonly summary: string;
   readonly params: readonly ParamSpec[];
+  /** Why resolved params cannot run together (one parameter too small for another), or undefined: bad input. */
+  readonly paramsProblem?: (params: Params) => string | undefined;
   readonly variants: readonly VariantInfo[];
   /** name, kind and purpose of each invariant, for `list` and reports. */
   readonly invariants: readonly Pick<Invariant, 'name' | 'protects' | 'kind'>[];
@@ -181,6 +183,8 @@ export function resolveParams(def: ModelDef, given: Params): Params {
     }
     out[k] = v;
   }
+  const problem = def.paramsProblem?.(out);
+  if (problem !== undefined) throw new UsageError(`${def.name}: ${problem}`);
   return out;
 }
 

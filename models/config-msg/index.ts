@@ -11,10 +11,11 @@ import { hex } from '../../harness/core/describe.ts';
 import type { Params } from '../../harness/core/model.ts';
 import type { Program } from '../../harness/core/ops.ts';
 import { describeMsgNote } from '../../harness/msg/channel.ts';
+import { MAX_MESSAGE_SIZE_PARAM } from '../../harness/msg/limit.ts';
 import { backend, transport } from './device.ts';
 import { acceptConfig, discover } from './driver.ts';
 import { initialConfig, invariants } from './invariants.ts';
-import { deviceWord, EVENTS, MSG_NOTES, NOTES, RING_NAMES, shared, STATUS_READY, type Shared } from './layout.ts';
+import { deviceWord, EVENTS, messageSizeProblem, MSG_NOTES, NOTES, RING_NAMES, shared, STATUS_READY, type Shared } from './layout.ts';
 import { reference, type ConfigMsgProtocol, type Driver } from './protocol.ts';
 import { variants } from './variants.ts';
 
@@ -60,8 +61,10 @@ export const configMsg = defineModel<ConfigMsgProtocol, Shared>({
     { name: 'writes', default: 1, min: 0, max: 10, description: 'SET_CONFIG read-modify-writes the driver makes to config word 0' },
     { name: 'resets', default: 1, min: 0, max: 3, description: 'device resets (SET_DEVICE_STATUS 0) after the writes; the device restarts its generation count' },
     { name: 'restartBudget', default: 5, min: 0, max: 10, description: 'restarts of a whole-config read before the 2026 Linux driver marks the device failed (linux2026-restart-budget)' },
+    MAX_MESSAGE_SIZE_PARAM,
     { name: 'slots', default: 4, min: 2, max: 16, description: 'message slots per ring (at least updates + 2: the device publishes under its lock and cannot wait for room)' },
   ],
+  paramsProblem: messageSizeProblem,
   events: Object.values(EVENTS),
   notes: Object.values(NOTES),
   reference,

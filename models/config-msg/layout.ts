@@ -24,7 +24,7 @@ import { refs } from '../../harness/core/define-model.ts';
 import { defineLayout, type Field, type Layout } from '../../harness/core/layout.ts';
 import type { Params } from '../../harness/core/model.ts';
 import { declareRing, ringIn, type MsgNotes, type Ring, type RingSpec } from '../../harness/msg/channel.ts';
-import { MIN_MAX_MSG_SIZE } from '../../harness/msg/types.ts';
+import { busMaxMessageSize } from '../../harness/msg/limit.ts';
 
 export const EVENTS = refs('doorbell', 'irq', 'd2v-space', 'v2d-space', 'evt-space', 'config-work', 'rx-irq', 'rxe-space');
 
@@ -56,9 +56,22 @@ export interface Shared {
   readonly drv: { readonly gen: Field; readonly changed: Field };
 }
 
-/** The bus's maximum message size: the draft's minimum of 52, or an EVENT_CONFIG carrying the whole config. */
+/**
+ * The bus's maximum message size: the `maxMessageSize` parameter (52..264, default 264). This
+ * model's device sends an EVENT_CONFIG carrying the whole config (24 + configBytes bytes) and
+ * GET_CONFIG answers of chunkBytes (20 + chunkBytes bytes): a limit below either is bad input.
+ */
 export function maxMessageBytes(params: Params): number {
-  return Math.max(MIN_MAX_MSG_SIZE, 24 + params.configBytes);
+  return busMaxMessageSize(params);
+}
+
+/** Why the params cannot run (a bus limit too small for this model's messages), or undefined. */
+export function messageSizeProblem(params: Params): string | undefined {
+  const max = maxMessageBytes(params);
+  const need = Math.max(24 + params.configBytes, 20 + params.chunkBytes);
+  return need > max
+    ? `maxMessageSize ${max} is too small for configBytes ${params.configBytes} and chunkBytes ${params.chunkBytes}: this model's EVENT_CONFIG carries the whole config (24 + configBytes bytes) and a GET_CONFIG answer 20 + chunkBytes bytes, so it needs at least ${need} (--param maxMessageSize=${need})`
+    : undefined;
 }
 
 export function shared(params: Params): Shared {

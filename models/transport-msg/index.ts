@@ -17,11 +17,12 @@ import { defineModel } from '../../harness/core/define-model.ts';
 import type { Params } from '../../harness/core/model.ts';
 import type { NoteRef, Program } from '../../harness/core/ops.ts';
 import { describeMsgNote } from '../../harness/msg/channel.ts';
+import { MAX_MESSAGE_SIZE_PARAM } from '../../harness/msg/limit.ts';
 import { STATUS, VQ_STATE } from '../../harness/msg/types.ts';
 import { DeviceHost, DriverHost } from './host.ts';
 import { invariants } from './invariants.ts';
 import {
-  CONFIG, DEPENDENCIES, EVENTS, INITIAL_STATUS, MAX_MSG, MSG_NOTES, NOTES, OFFERED, QUEUE_MAX, QUEUE_SIZE, queueAddrs, REQUIRED, RING_NAMES, shared, WANTED,
+  CONFIG, DEPENDENCIES, EVENTS, INITIAL_STATUS, maxMessageSize, MSG_NOTES, NOTES, OFFERED, QUEUE_MAX, QUEUE_SIZE, queueAddrs, REQUIRED, RING_NAMES, shared, WANTED,
   type Shared,
 } from './layout.ts';
 import { reference, type TransportProtocol } from './protocol.ts';
@@ -35,12 +36,12 @@ const BAD_INDEX = 0xffffffff;
 export function deviceOptions(params: Params): DeviceOptions {
   return {
     deviceId: 1, offered: OFFERED, required: REQUIRED, dependencies: DEPENDENCIES, config: CONFIG, maxVirtqueues: params.queues,
-    queueMaxSize: QUEUE_MAX, profile: 'strict', resetCompletion: 'async', initialStatus: INITIAL_STATUS, maxMessageSize: MAX_MSG,
+    queueMaxSize: QUEUE_MAX, profile: 'strict', resetCompletion: 'async', initialStatus: INITIAL_STATUS, maxMessageSize: maxMessageSize(params),
   };
 }
 
-export function driverOptions(): DriverOptions {
-  return { wanted: WANTED, dependencies: DEPENDENCIES, chunkBytes: 4, maxMessageSize: MAX_MSG };
+export function driverOptions(params: Params): DriverOptions {
+  return { wanted: WANTED, dependencies: DEPENDENCIES, chunkBytes: 4, maxMessageSize: maxMessageSize(params) };
 }
 
 function* driver(h: DriverHost, params: Params): Program {
@@ -116,6 +117,7 @@ export const transportMsg = defineModel<TransportProtocol, Shared>({
     { name: 'buffers', default: 1, min: 1, max: 4, description: 'buffers made available per batch' },
     { name: 'probes', default: 1, min: 0, max: 1, description: 'send the requests a conforming driver never sends, to check the device refuses them' },
     { name: 'queueReset', default: 1, min: 0, max: 1, description: 'reset queue 0 (RESET_VQUEUE) at the end' },
+    MAX_MESSAGE_SIZE_PARAM,
     { name: 'slots', default: 8, min: 4, max: 16, description: 'message slots per ring (at least queues + 2: the device answers under its lock and cannot wait for room)' },
   ],
   events: Object.values(EVENTS),
@@ -133,7 +135,7 @@ export const transportMsg = defineModel<TransportProtocol, Shared>({
     return { layout: mem.layout, ctx: mem };
   },
   actors: (proto, mem, params) => [
-    { name: 'driver', program: () => driver(new DriverHost(proto.makeDriver(driverOptions()), mem), params) },
+    { name: 'driver', program: () => driver(new DriverHost(proto.makeDriver(driverOptions(params)), mem), params) },
     { name: 'device', program: () => new DeviceHost(proto.makeDevice(deviceOptions(params)), mem).run() },
   ],
   describeNote,

@@ -13,7 +13,8 @@ import { refs } from '../../harness/core/define-model.ts';
 import { defineLayout, type Field, type Layout } from '../../harness/core/layout.ts';
 import type { Params } from '../../harness/core/model.ts';
 import { declareRing, ringIn, type MsgNotes, type Ring } from '../../harness/msg/channel.ts';
-import { MIN_MAX_MSG_SIZE, STATUS } from '../../harness/msg/types.ts';
+import { busMaxMessageSize } from '../../harness/msg/limit.ts';
+import { STATUS } from '../../harness/msg/types.ts';
 import { F, type Dependencies } from './reference/features.ts';
 
 export const EVENTS = refs('doorbell', 'irq', 'd2v-space', 'v2d-space');
@@ -33,8 +34,12 @@ export const NOTES = refs(
 export const MSG_NOTES: MsgNotes = { sent: NOTES.send, received: NOTES.recv, dropped: NOTES.drop };
 export const RING_NAMES = ['d2v', 'v2d'] as const;
 
-/** The bus's maximum message size: the draft's minimum, which every message of this model fits. */
-export const MAX_MSG = MIN_MAX_MSG_SIZE;
+/**
+ * The bus's maximum message size: the `maxMessageSize` parameter (52..264, default 264). Every
+ * message of this model's scenario fits the draft's minimum of 52; the limit decides what the
+ * rings carry, what the codec accepts and what the device and driver build.
+ */
+export const maxMessageSize = busMaxMessageSize;
 
 export interface VqFields {
   readonly avail: Field;
@@ -49,9 +54,10 @@ export interface Shared {
 }
 
 export function shared(params: Params): Shared {
+  const max = maxMessageSize(params);
   const specs = [
-    { name: 'd2v', slots: params.slots, maxMsgBytes: MAX_MSG, doorbell: EVENTS.doorbell, space: EVENTS['d2v-space'] },
-    { name: 'v2d', slots: params.slots, maxMsgBytes: MAX_MSG, doorbell: EVENTS.irq, space: EVENTS['v2d-space'] },
+    { name: 'd2v', slots: params.slots, maxMsgBytes: max, doorbell: EVENTS.doorbell, space: EVENTS['d2v-space'] },
+    { name: 'v2d', slots: params.slots, maxMsgBytes: max, doorbell: EVENTS.irq, space: EVENTS['v2d-space'] },
   ];
   const layout = defineLayout((b) => {
     b.array('vq', params.queues, (q) => q.u16('avail_idx').u16('used_idx'));

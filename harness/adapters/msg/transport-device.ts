@@ -29,7 +29,7 @@ import type { ModelInstance } from '../../core/model.ts';
 import type { Program } from '../../core/ops.ts';
 import { DeviceHost, type HostedDevice } from '../../../models/transport-msg/host.ts';
 import { deviceOptions } from '../../../models/transport-msg/index.ts';
-import { MAX_MSG, QUEUE_MAX, shared } from '../../../models/transport-msg/layout.ts';
+import { maxMessageSize, QUEUE_MAX, shared } from '../../../models/transport-msg/layout.ts';
 import type { DeviceOutput, QueueState } from '../../../models/transport-msg/reference/device.ts';
 import type { FeatureSet } from '../../../models/transport-msg/reference/features.ts';
 import type { RoleSpec } from '../schemes.ts';
@@ -57,7 +57,7 @@ const u32 = (v: unknown, what: string): number => {
 export class DeviceFacade implements HostedDevice {
   private cached: DeviceView | undefined;
 
-  constructor(private readonly obj: Record<string, unknown>, readonly maxVirtqueues: number, private readonly queueMax: number) {}
+  constructor(private readonly obj: Record<string, unknown>, readonly maxVirtqueues: number, private readonly queueMax: number, private readonly maxMessageSize: number) {}
 
   receive(m: Message): DeviceOutput[] { return this.run('receive', m); }
   used(index: number): DeviceOutput[] { return this.run('used', index); }
@@ -85,7 +85,7 @@ export class DeviceFacade implements HostedDevice {
       const p = o as { process: unknown; nextOffset?: unknown };
       return { type: 'process-queue', index: u32(p.process, `${what}: process`), nextOffset: p.nextOffset === undefined ? undefined : u32(p.nextOffset, `${what}: nextOffset`) };
     }
-    return { type: 'send', message: asMessage(o, what, MAX_MSG) };
+    return { type: 'send', message: asMessage(o, what, this.maxMessageSize) };
   }
 
   private view(): DeviceView {
@@ -119,7 +119,7 @@ function* deviceActor(instance: ModelInstance, impl: Record<string, unknown>): P
   // A copy the module may keep or change: it must not reach the model's own constants.
   const options = structuredClone({ ...deviceOptions(params), devNum: 0 });
   const obj = asObject(call(impl, 'createDevice', 'the module', options), 'createDevice(options)');
-  const device = new DeviceFacade(obj, params.queues, QUEUE_MAX);
+  const device = new DeviceFacade(obj, params.queues, QUEUE_MAX, maxMessageSize(params));
   // The oracles start from the state the model describes; a device elsewhere would be judged on
   // transitions it never made.
   const initial = options.initialStatus ?? 0;

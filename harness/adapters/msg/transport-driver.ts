@@ -22,7 +22,7 @@ import type { ModelInstance } from '../../core/model.ts';
 import { port as p, type Program } from '../../core/ops.ts';
 import { receive } from '../../msg/channel.ts';
 import type { Message } from '../../msg/types.ts';
-import { DEPENDENCIES, MAX_MSG, MSG_NOTES, NOTES, QUEUE_SIZE, queueAddrs, shared, WANTED, type Shared } from '../../../models/transport-msg/layout.ts';
+import { DEPENDENCIES, maxMessageSize, MSG_NOTES, NOTES, QUEUE_SIZE, queueAddrs, shared, WANTED, type Shared } from '../../../models/transport-msg/layout.ts';
 import type { RoleSpec } from '../schemes.ts';
 import { asMessage, asObject, call } from './messages.ts';
 import { OperationRunner } from './operations.ts';
@@ -34,7 +34,7 @@ class TransportDriverHost {
 
   constructor(private readonly drv: Record<string, unknown>, private readonly mem: Shared) {
     this.ops = new OperationRunner(drv, {
-      d2v: mem.d2v, v2d: mem.v2d, notes: MSG_NOTES, devNum: 0, maxSize: MAX_MSG, afterStep: function* () {}, onEvent: (m) => this.event(m),
+      d2v: mem.d2v, v2d: mem.v2d, notes: MSG_NOTES, devNum: 0, maxSize: mem.d2v.maxSize, afterStep: function* () {}, onEvent: (m) => this.event(m),
     });
   }
 
@@ -53,7 +53,7 @@ class TransportDriverHost {
   *notify(index: number, nextOffset: number): Program {
     const body = call(this.drv, 'notify', 'the driver', index, nextOffset);
     if (body === undefined || body === null) return;
-    yield* this.ops.post(asMessage({ ...asObject(body, 'driver.notify()'), devNum: 0, token: 0 }, 'driver.notify()', MAX_MSG));
+    yield* this.ops.post(asMessage({ ...asObject(body, 'driver.notify()'), devNum: 0, token: 0 }, 'driver.notify()', this.mem.d2v.maxSize));
   }
 
   /** Waits until the device used every buffer of the queue and said so with EVENT_USED. */
@@ -73,7 +73,7 @@ class TransportDriverHost {
 
 function* driverActor(instance: ModelInstance, impl: Record<string, unknown>): Program {
   const params = instance.params;
-  const options: TransportMsgDriverOptions = structuredClone({ devNum: 0, wanted: WANTED, dependencies: DEPENDENCIES, maxMessageSize: MAX_MSG });
+  const options: TransportMsgDriverOptions = structuredClone({ devNum: 0, wanted: WANTED, dependencies: DEPENDENCIES, maxMessageSize: maxMessageSize(params) });
   const h = new TransportDriverHost(asObject(call(impl, 'createDriver', 'the module', options), 'createDriver(options)'), shared(params));
   const b = params.buffers;
   const queues: QueueSetup[] = Array.from({ length: params.queues }, (_, i) => ({ index: i, size: QUEUE_SIZE, ...queueAddrs(i), enable: i === 0 }));

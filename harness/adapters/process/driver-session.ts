@@ -15,10 +15,11 @@
 import { describeMessage, directionOf, encode, tryDecode } from '../../msg/codec.ts';
 import { STATUS, type Message } from '../../msg/types.ts';
 import { deviceOptions } from '../../../models/transport-msg/index.ts';
-import { DEPENDENCIES, MAX_MSG } from '../../../models/transport-msg/layout.ts';
+import { DEPENDENCIES } from '../../../models/transport-msg/layout.ts';
+import { RECOMMENDED_MAX_MSG_SIZE } from '../../msg/types.ts';
 import { isStatusPrefix, VirtioMsgDevice } from '../../../models/transport-msg/reference/device.ts';
 import { describeFeatures, unmetDependencies, withBlocks } from '../../../models/transport-msg/reference/features.ts';
-import { describeBytes, Peer, STARTUP_MS, type ProcessOptions, type ProcessSessionResult } from './session.ts';
+import { describeBytes, oversize, Peer, STARTUP_MS, type ProcessOptions, type ProcessSessionResult } from './session.ts';
 
 export const PROCESS_DRIVER_RULES = [
   { name: 'well-formed-messages', kind: 'safety', protects: 'Every message the driver writes is well formed (strict codec: sizes, reserved bits, known ids) and is one a driver sends: a transport request or EVENT_AVAIL.' },
@@ -110,8 +111,9 @@ class DriverRules {
 export async function runProcessDriver(argv: readonly string[], o: ProcessOptions = {}): Promise<ProcessSessionResult<ProcessDriverRule>> {
   const timeoutMs = o.timeoutMs ?? 2000;
   const queues = o.queues ?? 2;
-  const peer = new Peer(argv, { memoryLimitMb: o.memoryLimitMb, maxSize: MAX_MSG, signal: o.signal });
-  const dev = new VirtioMsgDevice({ ...deviceOptions({ queues }), devNum: 0 });
+  const max = o.maxMessageSize ?? RECOMMENDED_MAX_MSG_SIZE;
+  const peer = new Peer(argv, { memoryLimitMb: o.memoryLimitMb, maxSize: max, signal: o.signal });
+  const dev = new VirtioMsgDevice({ ...deviceOptions({ queues, maxMessageSize: max }), devNum: 0 });
   const rules = new DriverRules(queues);
   const exchange: string[] = [];
   let messages = 0;
@@ -119,7 +121,7 @@ export async function runProcessDriver(argv: readonly string[], o: ProcessOption
   const send = (m: Message) => {
     exchange.push(`<- ${describeMessage(m)}`);
     rules.shown(m);
-    peer.send(encode(m, { maxSize: MAX_MSG }));
+    peer.send(encode(m, { maxSize: max }));
   };
   /** The device's answer, with buffers "used" at once: no ring memory is shared with a process. */
   const answer = (m: Message) => {
@@ -150,10 +152,10 @@ export async function runProcessDriver(argv: readonly string[], o: ProcessOption
         if (rules.driverOk) break; // a driver that keeps working: judged on what it did so far
         throw new Finding('init-completes', `the driver wrote ${MAX_MESSAGES} messages without bringing the device to DRIVER_OK (a livelock: it retries for ever)`);
       }
-      const r = tryDecode(a.bytes, { maxSize: MAX_MSG });
+      const r = tryDecode(a.bytes, { maxSize: max });
       if (!r.ok) {
         exchange.push(`-> ${describeBytes(a.bytes)}`);
-        throw new Finding('well-formed-messages', `the driver wrote a malformed message (${r.error.kind}): ${r.error.message}`);
+        throw new Finding('well-formed-messages', `the driver wrote a malformed message (${r.error.kind}): ${r.error.message}${oversize(a.bytes, max)}`);
       }
       exchange.push(`-> ${describeMessage(r.message)}`);
       rules.sent(r.message);

@@ -13,7 +13,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { track } from '../../core/interrupt.ts';
 import { describeMessage, directionOf, encode, frames, isResponseTo, peekHeader, tryDecode } from '../../msg/codec.ts';
 import { HEADER_BYTES, STATUS, type Message } from '../../msg/types.ts';
-import { MAX_MSG, QUEUE_SIZE, queueAddrs } from '../../../models/transport-msg/layout.ts';
+import { QUEUE_SIZE, queueAddrs } from '../../../models/transport-msg/layout.ts';
+import { limitHint } from '../../msg/limit.ts';
+import { RECOMMENDED_MAX_MSG_SIZE } from '../../msg/types.ts';
 import { driverOptions } from '../../../models/transport-msg/index.ts';
 import { VirtioMsgDriver, type Operation } from '../../../models/transport-msg/reference/driver.ts';
 import { F, toBlocks } from '../../../models/transport-msg/reference/features.ts';
@@ -56,6 +58,11 @@ export interface ProcessOptions {
   readonly timeoutMs?: number;
   readonly queues?: number;
   /**
+   * The bus's maximum message size in bytes (52..264; default 264): a frame larger is a finding.
+   * The process learns it from the environment variable VIRTIO_MSG_MAX_MESSAGE_SIZE.
+   */
+  readonly maxMessageSize?: number;
+  /**
    * Address-space limit of the process in MiB, set with util-linux prlimit (the process is then
    * `prlimit --as=N -- command...`, still without a shell). Runtimes that reserve large virtual
    * ranges (Node, Java, Go) need a generous value. Default: no limit.
@@ -93,7 +100,8 @@ export class Peer {
   constructor(argv: readonly string[], o: { memoryLimitMb?: number; maxSize: number; signal?: AbortSignal }) {
     const full = o.memoryLimitMb === undefined ? argv : ['prlimit', `--as=${o.memoryLimitMb * 1024 * 1024}`, '--', ...argv];
     this.maxSize = o.maxSize;
-    this.child = track(spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], shell: false }));
+    const env = { ...process.env, VIRTIO_MSG_MAX_MESSAGE_SIZE: String(o.maxSize) };
+    this.child = track(spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], shell: false, env }));
     if (o.signal) {
       const stop = () => { this.interrupted = true; this.child.kill('SIGKILL'); };
       if (o.signal.aborted) stop(); else o.signal.addEventListener('abort', stop, { once: true });
@@ -118,7 +126,7 @@ export class Peer {
       // Waiting for the rest of a "message" no message can be as long as would only end in a timeout.
       const size = this.buffer.length >= HEADER_BYTES ? peekHeader(this.buffer).msgSize : 0;
       if (size > this.maxSize) {
-        this.push({ kind: 'garbage', why: `a header announcing msg_size ${size}, more than the ${this.maxSize} bytes a message may have (${describeBytes(this.buffer)}${printable(this.buffer)})` });
+        this.push({ kind: 'garbage', why: `a header announcing msg_size ${size}, more than the ${this.maxSize} bytes a message may have (${describeBytes(this.buffer)}${printable(this.buffer)}); ${limitHint(this.maxSize)}` });
         this.buffer = new Uint8Array(0);
       }
     } catch (e) {
@@ -186,6 +194,11 @@ export function describeBytes(bytes: Uint8Array): string {
   return `${bytes.length} bytes: ${Array.from(bytes.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join(' ')}${bytes.length > 16 ? ' ...' : ''}`;
 }
 
+/** `; the bus maximum ...` for a frame longer than the limit (the finding names the limit and how to change it). */
+export function oversize(bytes: Uint8Array, max: number): string {
+  return bytes.length > max ? `; ${limitHint(max)}` : '';
+}
+
 /** `, text "hello"` when the bytes read as text (a process printing debug output on stdout). */
 function printable(bytes: Uint8Array): string {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.slice(0, 40));
@@ -196,8 +209,9 @@ function printable(bytes: Uint8Array): string {
 export async function runProcessDevice(argv: readonly string[], o: ProcessOptions = {}): Promise<ProcessSessionResult> {
   const timeoutMs = o.timeoutMs ?? 2000;
   const queues = o.queues ?? 2;
-  const peer = new Peer(argv, { memoryLimitMb: o.memoryLimitMb, maxSize: MAX_MSG, signal: o.signal });
-  const drv = new VirtioMsgDriver(driverOptions());
+  const max = o.maxMessageSize ?? RECOMMENDED_MAX_MSG_SIZE;
+  const peer = new Peer(argv, { memoryLimitMb: o.memoryLimitMb, maxSize: max, signal: o.signal });
+  const drv = new VirtioMsgDriver(driverOptions({ maxMessageSize: max }));
   const exchange: string[] = [];
   const judged = new Set<ProcessRule>();
   let messages = 0;
@@ -217,7 +231,7 @@ export async function runProcessDevice(argv: readonly string[], o: ProcessOption
     if (m.kind === 'SET_DEVICE_STATUS') {
       if (m.status === 0) { resetting = true; written = 0; } else written |= m.status;
     }
-    peer.send(encode(m));
+    peer.send(encode(m, { maxSize: max }));
   };
 
   const judge = (m: Message) => {
@@ -254,10 +268,10 @@ export async function runProcessDevice(argv: readonly string[], o: ProcessOption
     if (a.kind === 'gone') throw new Finding('no-actor-error', `the device process ended while ${waitingFor}: ${a.why}`);
     if (a.kind === 'garbage') throw new Finding('well-formed-messages', `the device wrote bytes that cannot be framed as messages: ${a.why}`);
     messages++;
-    const r = tryDecode(a.bytes, { maxSize: MAX_MSG });
+    const r = tryDecode(a.bytes, { maxSize: max });
     if (!r.ok) {
       exchange.push(`<- ${describeBytes(a.bytes)}`);
-      throw new Finding('well-formed-messages', `the device wrote a malformed message (${r.error.kind}): ${r.error.message}`);
+      throw new Finding('well-formed-messages', `the device wrote a malformed message (${r.error.kind}): ${r.error.message}${oversize(a.bytes, max)}`);
     }
     exchange.push(`<- ${describeMessage(r.message)}`);
     judge(r.message);
